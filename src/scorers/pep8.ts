@@ -127,7 +127,7 @@ export class Pep8Scorer implements Scorer {
         const { start, end, chars } = batches[next++]!;
         const texts = files.slice(start, end);
         const parse = (answer: unknown): WorkerResult[] => parseResults(answer, texts.length, compile, start);
-        const what = `a batch of ${texts.length} texts (${start}..${end - 1})`;
+        const what = `texts ${start}..${end - 1}`;
         try {
           const answers = await worker.call({ texts, compile }, this.timeoutMs + chars * msPerChar, parse, what);
           answers.forEach((a, i) => (results[start + i] = a));

@@ -1,0 +1,33 @@
+// The product of scorers, b1(x)·b2(x)·…, computed as the sum of their log-scores so
+// that tiny factors do not underflow: P = a·b1·b2·exp(λ·φ) is a sum in log space
+// (SPEC §1). Its score is exp of that sum.
+import { fail } from '../util/errors.js';
+import { logScore, type LogScorer } from './log-score.js';
+import type { Scorer } from './scorer.js';
+import { checkBatch } from './validate.js';
+
+export function productScorer(factors: readonly Scorer[]): LogScorer {
+  if (factors.length === 0) fail('a product of scorers needs at least one factor');
+  const name = factors.map((f) => f.name).join('·');
+  const logScores = async (texts: readonly string[], contexts?: readonly string[]): Promise<Float64Array> => {
+    checkBatch(name, texts, contexts);
+    const sum = new Float64Array(texts.length);
+    for (const factor of factors) {
+      const logs = await logScore(factor, texts, contexts);
+      logs.forEach((l, i) => (sum[i] += l));
+    }
+    const bad = sum.findIndex((s) => Number.isNaN(s));
+    if (bad >= 0) fail(`scorer ${name}: its factors' log-scores for text ${bad} add up to NaN (+Infinity and -Infinity)`);
+    return sum;
+  };
+  return {
+    name,
+    logScore: logScores,
+    async score(texts, contexts) {
+      return (await logScores(texts, contexts)).map(Math.exp);
+    },
+    async close() {
+      for (const f of factors) await f.close?.();
+    },
+  };
+}
