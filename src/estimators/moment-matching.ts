@@ -66,9 +66,9 @@ export function fitLambdas(pool: MomentPool, targets: ArrayLike<number>, options
   let iterations = 0;
   while (gap >= tol) {
     if (iterations === maxIter) {
-      fail(
-        `moment matching did not converge: after ${maxIter} iterations the moments [${fmt(moments)}] are still ${gap.toPrecision(3)} from the targets [${fmt(targets)}] (λ = [${fmt(lambdas)}]); the constraints may contradict each other or be unreachable from this pool, or lr/maxIter are too small.`,
-      );
+      // One feature inside its range is always reachable, so only the step size can be at fault.
+      const why = d === 1 ? 'the moment is reachable, so raise lr or maxIter' : 'the constraints may contradict each other or be unreachable from this pool, or lr/maxIter are too small';
+      fail(`moment matching did not converge: after ${maxIter} iterations the moments [${fmt(moments)}] are still ${gap.toPrecision(3)} from the targets [${fmt(targets)}] (λ = [${fmt(lambdas)}]); ${why}.`);
     }
     for (let i = 0; i < d; i++) lambdas[i] -= lr * (moments[i] - targets[i]);
     gap = evaluate();

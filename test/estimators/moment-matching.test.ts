@@ -20,6 +20,10 @@ test('one binary feature: λ = log(μ̄(1−m)/(m(1−μ̄))) with m = E_a[φ]',
   }
 });
 
+test('one feature that converges too slowly is told apart from an unreachable one', () => {
+  assert.throws(() => fitLambdas({ logWeights, features: [b] }, [0.95], { maxIter: 10 }), /after 10 iterations .*; the moment is reachable, so raise lr or maxIter\./);
+});
+
 test('with SPEC defaults (lr 0.05, tol 1e-3) the reached moment is within tol and λ near the analytic value', () => {
   const m = expect(a, (t) => (t.includes('b') ? 1 : 0));
   const fit = fitLambdas({ logWeights, features: [b] }, [0.5]);
