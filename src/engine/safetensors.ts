@@ -273,7 +273,7 @@ function parseHeader(headerBytes: Uint8Array, dataLength: number, source: string
   let metadata: Record<string, string> = {};
   const entries: TensorEntry[] = [];
   for (const [name, info] of Object.entries(json)) {
-    if (name === '__metadata__') metadata = parseMetadata(info, source);
+    if (name === '__metadata__') metadata = info === null ? {} : parseMetadata(info, source); // null: the reference's "none"
     else entries.push(parseEntry(name, info, source));
   }
   entries.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);

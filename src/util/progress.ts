@@ -86,7 +86,7 @@ export class Progress {
   }
 
   /** The status line for the current state (without terminal control characters). */
-  render(width = this.stream.columns ?? 80): string {
+  render(width = this.width()): string {
     const elapsed = (this.now() - this.startTime) / 1000;
     const rate = elapsed > 0 ? (this.current - this.startCount) / elapsed : 0;
     const unit = this.opts.unit ?? 'it';
@@ -112,9 +112,14 @@ export class Progress {
       this.stream.write(`${this.render()}\n`);
       return;
     }
-    const width = this.stream.columns ?? 80;
+    const width = this.width();
     // A line longer than the terminal wraps, and \r then redraws only its last part.
     this.stream.write(`\r${this.render(width).slice(0, width - 1)}\x1b[K`);
+  }
+
+  // A pseudo-terminal without a size reports 0 columns.
+  private width(): number {
+    return this.stream.columns || 80;
   }
 
   private now(): number {

@@ -87,10 +87,14 @@ test('toFloat32 decodes F16/BF16 and widens integers; F32 is returned without a 
     [2 ** -24, Infinity, -Infinity, -0]);
 });
 
-test('files written by Python safetensors read identically, and we write the same bytes', { skip: noPython }, () => {
+// One Python process (importing torch takes seconds) writes both reference files.
+let fixtures: { dir: string; written: string; conversions: string; expected: string } | undefined;
+function pythonFixtures(): { written: string; conversions: string; expected: string } {
+  if (fixtures) return fixtures;
   const dir = scratch();
-  const p = join(dir, 'py.safetensors');
-  const out = python(`
+  const written = join(dir, 'py.safetensors');
+  const conversions = join(dir, 'conv.safetensors');
+  const expected = python(`
 import json, sys, torch
 from safetensors.torch import save_file
 g = torch.Generator().manual_seed(0)
@@ -109,13 +113,26 @@ t = {
   'empty': torch.zeros(0, 3),
 }
 save_file(t, sys.argv[1], metadata={'format': 'pt'})
+# F16/BF16 rounding reference: edge cases, then values across magnitudes
+g = torch.Generator().manual_seed(1)
+edge = torch.tensor([0.0, -0.0, 1.0, 65504.0, 65520.0, 65519.99, 1e6, -1e6, 6.1e-5, 5.96e-8, 2.98e-8, 2.99e-8, 1e-10,
+                     float('inf'), float('-inf'), float('nan'), 3.4e38, 1.0009765625, 1.00048828125, 1.0014648438])
+x = torch.cat([edge, torch.randn(2000, generator=g) * 10 ** torch.randint(-9, 6, (2000,), generator=g).float()])
+save_file({'x': x, 'h': x.half(), 'b': x.bfloat16()}, sys.argv[2])
 def values(x):
   if x.dtype in (torch.float16, torch.bfloat16): return {'bits': (x.view(torch.int16).to(torch.int32) & 0xffff).flatten().tolist(), 'f32': x.float().flatten().tolist()}
   if x.dtype == torch.int64: return [str(v) for v in x.flatten().tolist()]
   if x.dtype == torch.bool: return [int(v) for v in x.flatten().tolist()]
   return x.flatten().tolist()
 print(json.dumps({k: {'shape': list(v.shape), 'values': values(v)} for k, v in t.items()}))
-`, p);
+`, written, conversions);
+  fixtures = { dir, written, conversions, expected };
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return fixtures;
+}
+
+test('files written by Python safetensors read identically, and we write the same bytes', { skip: noPython }, () => {
+  const { written: p, expected: out } = pythonFixtures();
   const expected = JSON.parse(out) as Record<string, { shape: number[]; values: unknown }>;
   const got = readSafetensors(p);
   assert.deepEqual(got.metadata, { format: 'pt' });
@@ -137,7 +154,6 @@ print(json.dumps({k: {'shape': list(v.shape), 'values': values(v)} for k, v in t
   // Re-encoding what we read, given in a scrambled order, gives Python's bytes exactly.
   const scrambled = new Map([...got.tensors.entries()].reverse());
   assert.ok(concat(encodeSafetensors(scrambled, { format: 'pt' })).equals(readFileSync(p)));
-  rmSync(dir, { recursive: true });
 });
 
 test('files we write load in Python safetensors.torch.load_file with identical values', { skip: noPython }, () => {
@@ -175,18 +191,7 @@ print(json.dumps({'meta': meta, 't': {k: {'dtype': str(v.dtype), 'shape': list(v
 });
 
 test('fromFloat32 rounds to F16 and BF16 exactly as PyTorch does', { skip: noPython }, () => {
-  const dir = scratch();
-  const p = join(dir, 'conv.safetensors');
-  python(`
-import sys, torch
-from safetensors.torch import save_file
-g = torch.Generator().manual_seed(1)
-edge = torch.tensor([0.0, -0.0, 1.0, 65504.0, 65520.0, 65519.99, 1e6, -1e6, 6.1e-5, 5.96e-8, 2.98e-8, 2.99e-8, 1e-10,
-                     float('inf'), float('-inf'), float('nan'), 3.4e38, 1.0009765625, 1.00048828125, 1.0014648438])
-x = torch.cat([edge, torch.randn(2000, generator=g) * 10 ** torch.randint(-9, 6, (2000,), generator=g).float()])
-save_file({'x': x, 'h': x.half(), 'b': x.bfloat16()}, sys.argv[1])
-`, p);
-  const { tensors } = readSafetensors(p);
+  const { tensors } = readSafetensors(pythonFixtures().conversions);
   const x = tensors.get('x')!.data as Float32Array;
   assert.deepEqual([...fromFloat32(x, 'F16')], [...tensors.get('h')!.data]);
   // PyTorch's own NaN pattern differs between its scalar and vector paths; any NaN will do.
@@ -197,7 +202,6 @@ save_file({'x': x, 'h': x.half(), 'b': x.bfloat16()}, sys.argv[1])
     if (Number.isNaN(x[i])) assert.ok(isNaN16(ours[i]!) && isNaN16(torch[i]!));
     else assert.equal(ours[i], torch[i], `element ${i}: ${x[i]}`);
   }
-  rmSync(dir, { recursive: true });
 });
 
 // Each corruption, the sentence we expect, and a check that the reference refuses it too.

@@ -87,6 +87,15 @@ test('without a total: count, elapsed and rate; slow jobs show seconds per unit;
   assert.equal(r.render(), 'tune  90% 4500/5000 [1:02:05<1:02:05, 7.45 s/it]');
 });
 
+test('a terminal that reports no width is taken as 80 columns', () => {
+  const c = clock();
+  const s = fakeStream(true, 0);
+  const p = progress('x', { total: 4, stream: s, now: c.now });
+  c.advance(1000);
+  p.update(2, 'tail');
+  assert.match(s.out, / tail\x1b\[K$/);
+});
+
 test('log() prints above the bar and redraws it', () => {
   const c = clock();
   const s = fakeStream(true, 80);
