@@ -46,6 +46,8 @@ export interface Pep8Check {
   /** Per line of the text (see the header for what a line is). */
   lineViolations: Int32Array;
   lineCharacters: Int32Array;
+  /** Where each line ends in the text (a string index, after its line break). */
+  lineEnds: Int32Array;
   /** Only when asked for. */
   compiles?: boolean;
 }
@@ -84,8 +86,7 @@ export class Pep8Scorer implements Scorer {
   }
 
   async score(texts: readonly string[], contexts?: readonly string[]): Promise<Float64Array> {
-    const checks = await this.check(texts, { contexts });
-    return Float64Array.from(checks, (c) => (c.characters === 0 ? 0 : c.violations / c.characters));
+    return Float64Array.from(await this.check(texts, { contexts }), pep8Score);
   }
 
   /** Whether context + text compiles, for each text. */
@@ -140,6 +141,11 @@ export class Pep8Scorer implements Scorer {
     await Promise.all(this.workers.map(serve));
     return results;
   }
+}
+
+/** Violations per character; 0 for an empty text. */
+export function pep8Score(check: Pep8Check): number {
+  return check.characters === 0 ? 0 : check.violations / check.characters;
 }
 
 export function createPep8Scorer(options?: Pep8Options): Pep8Scorer {
@@ -214,13 +220,15 @@ function toCheck(file: string, textStart: number, result: WorkerResult): Pep8Che
   while (first < ends.length && ends[first]! <= textStart) first++;
   const lineViolations = perLine.slice(first);
   const lineCharacters = new Int32Array(ends.length - first);
+  const textLineEnds = Int32Array.from(ends.slice(first), (end) => end - textStart);
   let violations = 0;
   for (let i = first; i < ends.length; i++) {
     const begin = Math.max(textStart, i === 0 ? 0 : ends[i - 1]!);
     lineCharacters[i - first] = codePoints(file, begin, ends[i]!);
     violations += perLine[i]!;
   }
-  const check: Pep8Check = { violations, characters: codePoints(file, textStart, file.length), lineViolations, lineCharacters };
+  const characters = codePoints(file, textStart, file.length);
+  const check: Pep8Check = { violations, characters, lineViolations, lineCharacters, lineEnds: textLineEnds };
   if (result.compiles !== undefined) check.compiles = result.compiles;
   return check;
 }
