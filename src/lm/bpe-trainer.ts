@@ -10,7 +10,7 @@
 // refreshed and pushed back when it surfaces, so no step rescans the corpus.
 import { fail } from '../util/errors.js';
 import { alphabetInCodePointOrder, BYTE_TO_CHAR } from './byte-level.js';
-import { gpt2PretokenRegex } from './pretokenize.js';
+import { pretokenize } from './pretokenize.js';
 import { Tokenizer } from './tokenizer.js';
 
 export interface TrainProgress {
@@ -34,11 +34,12 @@ export interface TrainOptions {
 const ID_LIMIT = 2 ** 26;
 const PROGRESS_EVERY = 64;
 
-/** Learns a byte-level BPE tokenizer from `texts` (an array or any iterable, read once). */
-export function trainBpe(texts: Iterable<string>, options: TrainOptions): Tokenizer {
+/** Learns a byte-level BPE tokenizer from `texts` (an array, any iterable or an iterator; read once). */
+export function trainBpe(texts: Iterable<string> | Iterator<string>, options: TrainOptions): Tokenizer {
   const specials = [...new Set(options.specialTokens ?? [])];
   checkOptions(options, specials);
-  const wordCounts = countWords(texts, specials, options.onProgress);
+  const iterable: Iterable<string> = Symbol.iterator in texts ? texts : { [Symbol.iterator]: () => texts };
+  const wordCounts = countWords(iterable, specials, options.onProgress);
   const vocab = new Vocab(specials);
   const words = new WordTable(wordCounts, vocab);
   const merges = learnMerges(words, vocab, options);
@@ -61,11 +62,10 @@ function checkOptions(options: TrainOptions, specials: string[]): void {
 function countWords(texts: Iterable<string>, specials: string[], onProgress: TrainOptions['onProgress']): Map<string, number> {
   const counts = new Map<string, number>();
   const splitter = specials.length ? specialSplitter(specials) : undefined;
-  const re = gpt2PretokenRegex();
   let chars = 0;
   for (const text of texts) {
     for (const piece of splitter ? text.split(splitter) : [text]) {
-      for (const word of piece.match(re) ?? []) counts.set(word, (counts.get(word) ?? 0) + 1);
+      for (const word of pretokenize(piece)) counts.set(word, (counts.get(word) ?? 0) + 1);
     }
     chars += text.length;
     onProgress?.({ phase: 'counting', done: chars });

@@ -13,14 +13,16 @@ const EOS_ID = 50256;
 
 /** The GPT-2 tokenizer definition: 50,256 byte-level tokens plus `<|endoftext|>` (50256). */
 export function gpt2Spec(): BpeSpec {
-  const tokens = readRanks();
-  const rankOf = new Map(tokens.map((t, rank) => [t.toString('latin1'), rank]));
-  const vocab = new Map(tokens.map((t, rank) => [bytesToSymbols(t), rank]));
+  // Tokens as Latin-1 strings: one character per byte, cheap to join and to look up.
+  const tokens = readRanks().map((t) => t.toString('latin1'));
+  const rankOf = new Map(tokens.map((t, rank) => [t, rank]));
+  const spell = (t: string) => bytesToSymbols(Buffer.from(t, 'latin1'));
+  const vocab = new Map(tokens.map((t, rank) => [spell(t), rank]));
   const merges: Array<[string, string]> = [];
   for (let rank = 256; rank < tokens.length; rank++) {
     const parts = splitBelow(tokens[rank]!, rank, rankOf);
     if (parts.length !== 2) fail(`gpt-tokenizer's r50k_base token ${rank} cannot be built from two lower-ranked tokens`);
-    merges.push([bytesToSymbols(parts[0]!), bytesToSymbols(parts[1]!)]);
+    merges.push([spell(parts[0]!), spell(parts[1]!)]);
   }
   vocab.set('<|endoftext|>', EOS_ID);
   return { vocab, merges, addedTokens: [{ id: EOS_ID, content: '<|endoftext|>', special: true }] };
@@ -41,19 +43,19 @@ function readRanks(): Buffer[] {
 
 // tiktoken's rule: repeatedly join the adjacent pair whose concatenation has the lowest
 // rank, here only among ranks below `limit`.
-function splitBelow(token: Buffer, limit: number, rankOf: ReadonlyMap<string, number>): Buffer[] {
-  const parts = [...token].map((b) => Buffer.of(b));
+function splitBelow(token: string, limit: number, rankOf: ReadonlyMap<string, number>): string[] {
+  const parts = [...token];
   for (;;) {
     let best = -1;
     let bestRank = limit;
     for (let i = 0; i + 1 < parts.length; i++) {
-      const r = rankOf.get(Buffer.concat([parts[i]!, parts[i + 1]!]).toString('latin1'));
+      const r = rankOf.get(parts[i]! + parts[i + 1]!);
       if (r !== undefined && r < bestRank) {
         bestRank = r;
         best = i;
       }
     }
     if (best < 0) return parts;
-    parts.splice(best, 2, Buffer.concat([parts[best]!, parts[best + 1]!]));
+    parts.splice(best, 2, parts[best]! + parts[best + 1]!);
   }
 }

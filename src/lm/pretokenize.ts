@@ -17,12 +17,11 @@ const GPT2_PATTERN = [
   `[${WS}]+`,
 ].join('|');
 
-/** A fresh global regex for GPT-2 pre-tokenisation (fresh because global regexes carry `lastIndex`). */
-export function gpt2PretokenRegex(): RegExp {
-  return new RegExp(GPT2_PATTERN, 'gu');
-}
+// One shared regex is safe: String.prototype.match resets a global regex's lastIndex
+// before and after, and it runs to completion synchronously.
+const GPT2_REGEX = new RegExp(GPT2_PATTERN, 'gu');
 
 /** The GPT-2 pre-tokens of `text`, in order; they concatenate back to `text`. */
 export function pretokenize(text: string): string[] {
-  return text.match(gpt2PretokenRegex()) ?? [];
+  return text.match(GPT2_REGEX) ?? [];
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fail } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { bytesToSymbols, symbolsToBytes } from './byte-level.js';
-import { gpt2PretokenRegex } from './pretokenize.js';
+import { pretokenize } from './pretokenize.js';
 import { gpt2Spec } from './gpt2-vocab.js';
 
 /** A token matched whole in text before BPE runs (Hugging Face's "added token"). */
@@ -121,7 +121,8 @@ export class Tokenizer {
   /** The Hugging Face `tokenizer.json` object, as `tokenizers` itself writes it. */
   toJSON(): Record<string, unknown> {
     const byteLevel = { type: 'ByteLevel', add_prefix_space: this.addPrefixSpace, trim_offsets: true, use_regex: true };
-    const vocab: Record<string, number> = {};
+    // No prototype, so that a learned token spelled '__proto__' is an ordinary key.
+    const vocab: Record<string, number> = Object.create(null) as Record<string, number>;
     for (const [token, id] of [...this.vocab].sort((x, y) => x[1] - y[1])) vocab[token] = id;
     return {
       version: '1.0',
@@ -229,7 +230,7 @@ export class Tokenizer {
 
   private encodeOrdinary(text: string, out: IdBuffer): void {
     const prefixed = this.addPrefixSpace && !text.startsWith(' ') ? ` ${text}` : text;
-    for (const word of prefixed.match(gpt2PretokenRegex()) ?? []) {
+    for (const word of pretokenize(prefixed)) {
       let ids = this.cache.get(word);
       if (!ids) {
         ids = this.bpeWord(word);

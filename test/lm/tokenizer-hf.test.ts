@@ -125,7 +125,7 @@ test('our trainer learns exactly the merges and vocabulary of tokenizers\' train
     hf({ op: 'train_bytelevel', texts, vocab_size: vocabSize, min_frequency: 2, specials: ['<|endoftext|>'], out: theirs });
     const ours = trainBpe(texts, { vocabSize, specialTokens: ['<|endoftext|>'], minFrequency: 2 });
     const expected = learned(theirs);
-    const actual = ours.toJSON().model as { vocab: Record<string, number>; merges: string[][] };
+    const actual = (JSON.parse(JSON.stringify(ours.toJSON())) as { model: { vocab: Record<string, number>; merges: string[][] } }).model;
     assert.ok(expected.merges.length > 100, name);
     assert.deepEqual(actual.merges, expected.merges, name);
     assert.deepEqual(actual.vocab, expected.vocab, name);
