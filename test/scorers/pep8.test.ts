@@ -147,6 +147,12 @@ describe('pep8 scorer', () => {
     assert.ok(scores.every(Number.isFinite));
   });
 
+  it('reports the versions it runs, for corpus manifests', async () => {
+    const { python: version, pycodestyle } = await scorer.versions();
+    assert.match(version, /^3\.\d+\.\d+$/);
+    assert.match(pycodestyle, /^2\.15\./);
+  });
+
   it('rejects contexts that do not match the texts', async () => {
     await assert.rejects(scorer.score(['a', 'b'], ['c']), /2 texts but 1 contexts/);
   });
@@ -205,8 +211,14 @@ describe('pep8 worker failures', () => {
     await scorer.close();
   });
 
-  it('names a missing interpreter', () => {
+  it('names a missing interpreter, also one given by POSTERIOR_PYTHON', () => {
     assert.throws(() => createPep8Scorer({ python: join(dir, 'no-such-python') }), /no-such-python does not exist; .*POSTERIOR_PYTHON/);
+    process.env['POSTERIOR_PYTHON'] = join(dir, 'env-python');
+    try {
+      assert.throws(() => createPep8Scorer(), /env-python does not exist/);
+    } finally {
+      delete process.env['POSTERIOR_PYTHON'];
+    }
   });
 
   it('serves concurrent callers with several workers', async () => {
