@@ -2,7 +2,10 @@
 // (SPEC §1, §3): a boolean feature required always (moment 1) or never (moment 0) is
 // pointwise conditioning a(x)·b(x); any other moment is distributional, and its λ is
 // fitted by moment matching on one pool from a proposal — on top of the pointwise
-// factors, so the two kinds combine.
+// factors, so the two kinds combine. The fit's default is moment matching's 'auto':
+// SPEC §3's gradient iteration (lr 0.05, tol 1e-3, ≤ 1000 iterations), continued by
+// damped Newton when that has not converged, as it does not for moments near 0 or 1;
+// `method: 'gradient'` is SPEC's iteration alone.
 import { BooleanFactor } from '../distributions/boolean-factor.js';
 import type { Distribution, Sample, SampleOptions } from '../distributions/distribution.js';
 import { EBM, type Factor } from '../distributions/ebm.js';
@@ -13,7 +16,7 @@ import { fail } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import { checkImportanceWeights } from './effective-sample-size.js';
 import { logImportanceWeights } from './importance-weights.js';
-import { fitLambdas, type FitOptions } from './moment-matching.js';
+import { fitLambdas, type Fit, type FitOptions } from './moment-matching.js';
 import type { Warn } from './warning.js';
 
 export interface Constraint {
@@ -50,7 +53,9 @@ export interface Constrained {
   moments: Float64Array;
   /** True when every constraint became a pointwise factor (no pool was drawn). */
   pointwise: boolean;
+  /** Moment matching's iterations (0 when no pool), and the method that converged. */
   iterations: number;
+  method?: Fit['method'];
   /** Effective sample size of the pool under the fitted target (NaN when no pool). */
   ess: number;
 }
@@ -95,7 +100,7 @@ export async function constrain<O extends SampleOptions>(base: Distribution, con
     j++;
   });
   const exponentials = fitted.map((c, i) => new ExponentialFactor(c.feature, fit.lambdas[i]));
-  return { ebm: new EBM(base, [...pointwise, ...exponentials]), lambdas, moments, pointwise: false, iterations: fit.iterations, ess: fit.ess };
+  return { ebm: new EBM(base, [...pointwise, ...exponentials]), lambdas, moments, pointwise: false, iterations: fit.iterations, method: fit.method, ess: fit.ess };
 }
 
 async function drawPool<O extends SampleOptions>(base: Distribution, options: ConstrainOptions<O>): Promise<{ samples: Sample[]; logProposal: Float64Array }> {

@@ -75,3 +75,23 @@ test('bad constraints and a pool that cannot reach the moments are refused with 
   await assert.rejects(constrain(prior, [{ feature: hasC, moment: 1, boolean: true }, { feature: hasB, moment: 0.5 }], { proposal: noC, poolSize: 256 }), /no sample of the pool of 256 has positive weight/);
   await assert.rejects(constrain(prior, [{ feature: hasB, moment: 0.5 }], { poolSize: 0 }), /pool size must be a positive integer/);
 });
+
+test('with default options, moments far from the base moment converge (Newton after SPEC\'s 1000 steps)', async () => {
+  const rare = Categorical.fromWeights(['x', 'y'], [0.98, 0.02], { seed: 6 });
+  const hasY = scorer('has-y', (t) => (t === 'y' ? 1 : 0));
+  const skewed = Categorical.fromWeights(['x', 'y'], [0.7, 0.3], { seed: 7 });
+  for (const [base, m, target] of [
+    [skewed, 0.3, 0.9],
+    [rare, 0.02, 0.9],
+    [rare, 0.02, 0.5],
+  ] as const) {
+    const r = await constrain(base, [{ feature: hasY, moment: target }], { random: new Random(8) });
+    assert.ok(Math.abs(r.moments[0]! - target) < 1e-3, `${m} → ${target}: ${r.moments[0]}`);
+    // The pool's m̂ has sd √(m(1−m)/4096), so λ's is ≈ 1/√(4096·m(1−m)): 0.11 for m = 0.02.
+    const analytic = Math.log((target * (1 - m)) / (m * (1 - target)));
+    const sd = 1 / Math.sqrt(4096 * m * (1 - m));
+    assert.ok(Math.abs(r.lambdas[0]! - analytic) < 4 * sd + 0.02, `${m} → ${target}: λ ${r.lambdas[0]} vs ${analytic}`);
+  }
+  const spec = { random: new Random(8), method: 'gradient' as const };
+  await assert.rejects(constrain(skewed, [{ feature: hasY, moment: 0.9 }], spec), /after 1000 iterations .* the moment is reachable, so raise lr or maxIter/);
+});
