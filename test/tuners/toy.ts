@@ -2,6 +2,7 @@
 // with the estimator tests), targets on it, and helpers to build exact rollouts and to
 // run a tuner on the toy and read its policy back.
 import { zeroGrad } from '../../src/engine/autograd.js';
+import { setNumThreads } from '../../src/engine/random.js';
 import { Categorical } from '../../src/distributions/categorical.js';
 import { CategoricalPolicy } from '../../src/distributions/categorical-policy.js';
 import { ConditionalCategorical } from '../../src/distributions/conditional-categorical.js';
@@ -14,6 +15,9 @@ import { Tuner, type TunerOptions } from '../../src/tuners/tuner.js';
 import { prior, scorer, texts } from '../distributions/toy.js';
 
 export { prior, texts };
+
+// The toy's tensors have a handful of elements: handing them to a thread pool costs more than the work.
+setNumThreads(1);
 export const support: Sample[] = texts.map((text) => ({ text }));
 
 /** r(x) = the number of "a"s: a unique best text, "aab". */
@@ -76,6 +80,9 @@ export function tv(p: ArrayLike<number>, q: ArrayLike<number>): number {
   return s / 2;
 }
 
+/** Swallows progress output. */
+export const quiet = { write: () => true };
+
 /** Runs a tuner on the toy (the policy starts at the prior) and returns the final policy. */
 export async function runToy(options: Omit<TunerOptions, 'policy' | 'base' | 'steps' | 'optimizer' | 'strategy'> & {
   strategy: (policy: CategoricalPolicy) => Strategy;
@@ -85,7 +92,7 @@ export async function runToy(options: Omit<TunerOptions, 'policy' | 'base' | 'st
 }): Promise<{ policy: CategoricalPolicy; tuner: Tuner }> {
   const base = options.base ?? prior;
   const policy = CategoricalPolicy.from(base);
-  const tuner = new Tuner({ ...options, base, policy, strategy: options.strategy(policy), optimizer: { lr: options.lr ?? 0.05 }, warn: options.warn ?? (() => {}) });
+  const tuner = new Tuner({ ...options, base, policy, strategy: options.strategy(policy), optimizer: { lr: options.lr ?? 0.05 }, warn: options.warn ?? (() => {}), stream: options.stream ?? quiet });
   await tuner.run();
   return { policy, tuner };
 }
