@@ -1,9 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { rand, tensor } from '../../src/engine/create.js';
 import { noGrad } from '../../src/engine/autograd.js';
 import { manualSeed } from '../../src/engine/random.js';
 import { tidy } from '../../src/engine/scope.js';
+import { trainBpe } from '../../src/lm/bpe-trainer.js';
+import { saveModel } from '../../src/lm/checkpoint.js';
 import { GPT } from '../../src/lm/gpt.js';
 import { gptConfig } from '../../src/lm/gpt-config.js';
 import { generate, type GenerateOptions, type GeneratedSample } from '../../src/lm/generate.js';
@@ -297,4 +303,33 @@ test('bad input is refused with a sentence naming it', () => {
   // A request longer than the context is clipped to it: a 1-token prompt fills it exactly.
   const [s] = generate(model, [Int32Array.of(1)], { maxNewTokens: 500 });
   assert.equal(s!.tokens.length, 48);
+});
+
+test('posterior sample: seeded JSON samples whose model log-probs match scoring', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'posterior-sample-'));
+  try {
+    const tokenizer = trainBpe(['the cat sat on the mat. the dog sat on the log.'], { vocabSize: 280, specialTokens: ['<|endoftext|>'] });
+    manualSeed(13);
+    const model = new GPT(gptConfig({ vocab_size: tokenizer.vocabSize, n_positions: 32, n_embd: 32, n_layer: 2, n_head: 4, initializer_range: 0.3 })).initWeights();
+    saveModel(dir, model, { tokenizer });
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/src/cli/main.js', 'sample', '--model', dir, ...args], { encoding: 'utf8' });
+    const args = ['--prompt', 'the cat', '-n', '3', '--max-new-tokens', '6', '--temperature', '0.8', '--seed', '5', '--json'];
+    const r = cli(...args);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { seed: number; promptIds: number[]; samples: Array<{ text: string; tokens: number[]; modelLogProbs: number[] }> };
+    assert.equal(out.seed, 5);
+    assert.deepEqual(out.promptIds, Array.from(tokenizer.encode('the cat')));
+    assert.equal(out.samples.length, 3);
+    const scores = scoreContinuations(model, out.samples.map(() => Int32Array.from(out.promptIds)), out.samples.map((s) => Int32Array.from(s.tokens)));
+    out.samples.forEach((s, i) => {
+      assert.equal(s.text, tokenizer.decode(s.tokens, { skipSpecial: true }));
+      close(s.modelLogProbs, scores[i]!.logProbs, 1e-4, `sample ${i}`);
+    });
+    assert.equal(cli(...args).stdout, r.stdout, 'the same seed gives the same samples');
+    const long = cli('--prompt', 'the cat sat on the mat. the dog sat on the log. the cat', '--max-new-tokens', '30');
+    assert.equal(long.status, 1);
+    assert.match(long.stderr, /^posterior: prompt 0 has \d+ tokens; with 30 new tokens that exceeds the model's context of 32/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,10 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { tensor } from '../../src/engine/create.js';
 import { crossEntropy } from '../../src/engine/functional.js';
 import { noGrad, zeroGrad } from '../../src/engine/autograd.js';
 import { manualSeed } from '../../src/engine/random.js';
 import { tidy } from '../../src/engine/scope.js';
+import { trainBpe } from '../../src/lm/bpe-trainer.js';
+import { saveModel } from '../../src/lm/checkpoint.js';
 import { GPT } from '../../src/lm/gpt.js';
 import { gptConfig } from '../../src/lm/gpt-config.js';
 import { scoreContinuations, sequenceLogProbs } from '../../src/lm/logprob.js';
@@ -110,4 +116,31 @@ test('bad pairs are refused with a sentence naming them', () => {
   refused(() => scoreContinuations(model, [ids(-1)], [ids(3)]), /context 0 has token id -1/);
   refused(() => scoreContinuations(model, [new Int32Array(20)], [new Int32Array(5)]), /pair 0 has 20 context and 5 continuation tokens, more than the model's context of 24/);
   refused(() => scoreContinuations(model, [ids(1)], [ids(2)], { batchSize: 0 }), /batchSize/);
+});
+
+test('posterior logprob: JSON scores equal scoreContinuations; out-of-range ids get a sentence', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'posterior-logprob-'));
+  try {
+    const tokenizer = trainBpe(['the cat sat on the mat. the dog sat on the log.'], { vocabSize: 280, specialTokens: ['<|endoftext|>'] });
+    manualSeed(14);
+    const model = new GPT(gptConfig({ vocab_size: tokenizer.vocabSize, n_positions: 32, n_embd: 32, n_layer: 2, n_head: 4, initializer_range: 0.3 })).initWeights();
+    saveModel(dir, model, { tokenizer });
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['dist/src/cli/main.js', 'logprob', '--model', dir, ...args], { encoding: 'utf8' });
+    const r = cli('--text', ' sat on the mat', '--context', 'the cat', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { ids: number[]; logProbs: number[]; logProb: number };
+    const [expected] = scoreContinuations(model, [tokenizer.encode('the cat')], [tokenizer.encode(' sat on the mat')]);
+    assert.deepEqual(out.ids, Array.from(tokenizer.encode(' sat on the mat')));
+    out.logProbs.forEach((x, i) => assert.ok(Math.abs(x - expected!.logProbs[i]!) < 1e-6));
+    // Without a context, the first token is scored after <|endoftext|>.
+    const ids = cli('--ids', '5,6,7', '--json');
+    const [fromEos] = scoreContinuations(model, [Int32Array.of(tokenizer.eosId!)], [Int32Array.of(5, 6, 7)]);
+    assert.ok(Math.abs((JSON.parse(ids.stdout) as { logProb: number }).logProb - fromEos!.logProb) < 1e-6);
+    const v = tokenizer.vocabSize;
+    const bad = cli('--ids', `5,${v}`);
+    assert.equal(bad.status, 1);
+    assert.equal(bad.stderr.trim(), `posterior: --ids: token id ${v} (item 2) is outside the model's vocabulary (0 to ${v - 1})`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
