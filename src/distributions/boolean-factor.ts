@@ -3,7 +3,7 @@
 import type { Scorer } from '../scorers/scorer.js';
 import type { Sample } from './distribution.js';
 import type { Factor } from './ebm.js';
-import { checkBoolean, scoreFeature } from './feature.js';
+import { scoreFeature } from './feature.js';
 
 export class BooleanFactor implements Factor {
   readonly name: string;
@@ -17,8 +17,7 @@ export class BooleanFactor implements Factor {
   }
 
   async logScore(samples: readonly Sample[], contexts?: readonly string[]): Promise<Float64Array> {
-    const values = await scoreFeature(this.scorer, samples, contexts);
-    checkBoolean(this.scorer, values, samples);
+    const values = await scoreFeature(this.scorer, samples, contexts, 'boolean');
     const keep = this.negate ? 0 : 1;
     return values.map((v) => (v === keep ? 0 : -Infinity));
   }

@@ -1,7 +1,7 @@
 // An energy-based model P(x) = base(x) · Π_k factor_k(x), scored in log space as a sum
 // (SPEC §1). It has a log-score and no sampler: samplers/ and tuners/ reach it
 // through a proposal.
-import { fail } from '../util/errors.js';
+import { checkOutput, type Blame } from '../scorers/validate.js';
 import { perSampleContexts, type Contexts, type Distribution, type LogScored, type Sample } from './distribution.js';
 
 /** One multiplicative term of an EBM, contributing its log-value per sample. */
@@ -33,16 +33,15 @@ export class EBM implements LogScored {
     const contexts = perSampleContexts(context, samples.length);
     const total = new Float64Array(samples.length);
     for (const factor of this.factors) {
-      const values = await factor.logScore(samples, contexts);
-      if (values.length !== samples.length) fail(`factor "${factor.name}" returned ${values.length} log-scores for ${samples.length} samples.`);
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (Number.isNaN(v) || v === Infinity) fail(`factor "${factor.name}" returned ${v} as a log-score for sample ${i}; log-scores must be finite or -Infinity.`);
-        total[i] += v;
-      }
+      const values = checkOutput(blame(factor), await factor.logScore(samples, contexts), samples.length, 'log-score');
+      for (let i = 0; i < values.length; i++) total[i] += values[i];
     }
     return total;
   }
+}
+
+function blame(factor: Factor): Blame {
+  return { who: `factor "${factor.name}"`, inputs: 'samples', input: (i) => `sample ${i}` };
 }
 
 /** `times(base, f1, f2)` = `base.times(f1, f2)`, for distributions without the method. */

@@ -1,26 +1,38 @@
-// Runs a Scorer (texts in, numbers out) on samples and checks what comes back: the
-// scorer is outside input, so a wrong length or a NaN gets one clear sentence naming it.
+// A Scorer used as a feature of samples: φ(x) in a boolean factor b(x) or raw in the
+// exponent exp(λ·φ(x)). The scorer is outside input, so its values are checked —
+// finite, or 0 and 1 for a boolean feature — and a bad one is blamed on the scorer and
+// on the sample it got, shown in part.
 import type { Scorer } from '../scorers/scorer.js';
-import { fail } from '../util/errors.js';
+import { checkOutput, type Blame, type Expect } from '../scorers/validate.js';
 import type { Sample } from './distribution.js';
 
-export async function scoreFeature(scorer: Scorer, samples: readonly Sample[], contexts?: readonly string[]): Promise<Float64Array> {
-  const values = await scorer.score(
+export type FeatureKind = Extract<Expect, 'finite' | 'boolean'>;
+
+/** The same scorer, its scores checked as a feature's. */
+export function asFeature(scorer: Scorer, kind: FeatureKind = 'finite'): Scorer {
+  return {
+    name: scorer.name,
+    async score(texts, contexts) {
+      return checkOutput(blame(scorer, kind, texts), await scorer.score(texts, contexts), texts.length, kind);
+    },
+    close: scorer.close?.bind(scorer),
+  };
+}
+
+/** φ of each sample, checked. */
+export function scoreFeature(scorer: Scorer, samples: readonly Sample[], contexts?: readonly string[], kind: FeatureKind = 'finite'): Promise<Float64Array> {
+  return asFeature(scorer, kind).score(
     samples.map((s) => s.text),
     contexts,
   );
-  if (values.length !== samples.length) fail(`scorer "${scorer.name}" returned ${values.length} scores for ${samples.length} samples.`);
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) fail(`scorer "${scorer.name}" returned ${values[i]} for sample ${i} ("${preview(samples[i].text)}"); scores must be finite numbers.`);
-  }
-  return values;
 }
 
-/** Checks that a feature meant as a boolean gave only 0 and 1. */
-export function checkBoolean(scorer: Scorer, values: Float64Array, samples: readonly Sample[]): void {
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] !== 0 && values[i] !== 1) fail(`boolean scorer "${scorer.name}" returned ${values[i]} for sample ${i} ("${preview(samples[i].text)}"); it must return 0 or 1.`);
-  }
+function blame(scorer: Scorer, kind: FeatureKind, texts: readonly string[]): Blame {
+  return {
+    who: `${kind === 'boolean' ? 'boolean ' : ''}scorer "${scorer.name}"`,
+    inputs: 'samples',
+    input: (i) => `sample ${i} ("${preview(texts[i])}")`,
+  };
 }
 
 function preview(text: string): string {

@@ -10,7 +10,7 @@ import { BooleanFactor } from '../distributions/boolean-factor.js';
 import type { Distribution, Sample, SampleOptions } from '../distributions/distribution.js';
 import { EBM, type Factor } from '../distributions/ebm.js';
 import { ExponentialFactor } from '../distributions/exponential-factor.js';
-import { checkBoolean, scoreFeature } from '../distributions/feature.js';
+import { scoreFeature } from '../distributions/feature.js';
 import type { Scorer } from '../scorers/scorer.js';
 import { fail } from '../util/errors.js';
 import { Random } from '../util/random.js';
@@ -80,9 +80,7 @@ export async function constrain<O extends SampleOptions>(base: Distribution, con
   const contexts = context === undefined ? undefined : new Array<string>(samples.length).fill(context);
   const features: Float64Array[] = [];
   for (const c of fitted) {
-    const values = await scoreFeature(c.feature, samples, contexts);
-    if (c.boolean === true) checkBoolean(c.feature, values, samples);
-    features.push(values);
+    features.push(await scoreFeature(c.feature, samples, contexts, c.boolean === true ? 'boolean' : 'finite'));
   }
   const fit = fitLambdas(
     { logWeights, features, names: fitted.map((c) => c.feature.name) },
