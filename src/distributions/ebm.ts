@@ -1,6 +1,7 @@
 // An energy-based model P(x) = base(x) · Π_k factor_k(x), scored in log space as a sum
 // (SPEC §1). It has a log-score and no sampler: samplers/ and tuners/ reach it
 // through a proposal.
+import { sumLogScores } from '../scorers/product.js';
 import { checkOutput, type Blame } from '../scorers/validate.js';
 import { perSampleContexts, type Contexts, type Distribution, type LogScored, type Sample } from './distribution.js';
 
@@ -31,12 +32,7 @@ export class EBM implements LogScored {
   /** log P(x) − log base(x): lets a tuner that already has log a(x) skip a forward pass. */
   async factorLogScore(samples: readonly Sample[], context?: Contexts): Promise<Float64Array> {
     const contexts = perSampleContexts(context, samples.length);
-    const total = new Float64Array(samples.length);
-    for (const factor of this.factors) {
-      const values = checkOutput(blame(factor), await factor.logScore(samples, contexts), samples.length, 'log-score');
-      for (let i = 0; i < values.length; i++) total[i] += values[i];
-    }
-    return total;
+    return sumLogScores(this.factors, samples.length, async (factor) => checkOutput(blame(factor), await factor.logScore(samples, contexts), samples.length, 'log-score'));
   }
 }
 
