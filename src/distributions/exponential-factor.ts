@@ -1,28 +1,23 @@
 // Soft evidence: the factor exp(λ·φ(x)) with the RAW feature value φ(x) in the
 // exponent — not log φ(x), which is the open ambiguity SPEC §1 asks us to settle.
+// It is scorers/' exponentialScorer as an EBM factor, with φ checked as a feature.
 // RLHF's target a·exp(r/β) is `new ExponentialFactor(r, 1/β)`; GDC's
 // a·exp(Σ λ_i φ_i) is `exponentialTarget(a, φ, λ)`.
+import { exponentialScorer } from '../scorers/exponential.js';
 import type { Scorer } from '../scorers/scorer.js';
 import { fail } from '../util/errors.js';
-import type { Distribution, Sample } from './distribution.js';
-import { EBM, type Factor } from './ebm.js';
-import { scoreFeature } from './feature.js';
+import type { Distribution } from './distribution.js';
+import { EBM } from './ebm.js';
+import { asFeature } from './feature.js';
+import { ScorerFactor } from './scorer-factor.js';
 
-export class ExponentialFactor implements Factor {
-  readonly name: string;
-
+export class ExponentialFactor extends ScorerFactor {
   /** Contributes `lambda · rawFeature(x)` to log P. */
   constructor(
     readonly rawFeature: Scorer,
     readonly lambda: number,
   ) {
-    if (!Number.isFinite(lambda)) fail(`the coefficient λ of feature "${rawFeature.name}" must be a finite number, got ${lambda}.`);
-    this.name = `exp(${lambda}·${rawFeature.name})`;
-  }
-
-  async logScore(samples: readonly Sample[], contexts?: readonly string[]): Promise<Float64Array> {
-    const values = await scoreFeature(this.rawFeature, samples, contexts);
-    return values.map((v) => this.lambda * v);
+    super(exponentialScorer(asFeature(rawFeature), lambda));
   }
 }
 

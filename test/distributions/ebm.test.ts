@@ -79,4 +79,8 @@ test('bad scorer output gets one sentence naming the scorer', async () => {
   await assert.rejects(prior.times(new BooleanFactor(short)).logScore(support), /"short" returned 1 scores for 8 samples/);
   const inf = { name: 'inf', logScore: async () => Float64Array.of(Infinity) };
   await assert.rejects(prior.times(inf).logScore([{ text: 'a' }]), /factor "inf" returned Infinity/);
+  // exp(λ·φ) as a factor needs a finite φ, though exponentialScorer alone lets ±Infinity through.
+  const infinite = scorer('huge', (t) => (t === 'b' ? Infinity : 0));
+  await assert.rejects(prior.times(new ExponentialFactor(infinite, -1)).logScore(support), /^PosteriorError: scorer "huge" returned Infinity for sample 1 \("b"\); scores must be finite numbers$/);
+  assert.throws(() => new ExponentialFactor(textLength, Infinity), /the coefficient λ of exp\(λ·length\) must be a finite number, not Infinity/);
 });
