@@ -16,6 +16,7 @@ import { manualSeed, setNumThreads, setRngState } from '../engine/random.js';
 import { tidy } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { saveModel } from '../lm/checkpoint.js';
+import { generate } from '../lm/generate.js';
 import { GPT } from '../lm/gpt.js';
 import { gptConfig, type GPTConfig } from '../lm/gpt-config.js';
 import { Tokenizer } from '../lm/tokenizer.js';
@@ -60,6 +61,8 @@ export interface PretrainResult {
   /** Median over this session's steps. */
   tokensPerSecond: number | null;
   numParameters: number;
+  /** The config's `samples` from the final model (none if interrupted). */
+  samples: string[];
   model: GPT;
   tokenizer: Tokenizer;
 }
@@ -86,11 +89,29 @@ export async function pretrain(config: PretrainConfig, opts: PretrainOptions = {
   const metrics = openMetrics(config.out_dir);
   const bar = progress('pretrain', { total: s.totalSteps, unit: 'step', start: s.step, stream: opts.stream });
   try {
-    return { ...(await loop(s, metrics, bar, checkpointDir, opts)), checkpointDir, outDir: config.out_dir, numParameters: s.model.numParameters, model: s.model, tokenizer: s.tokenizer };
+    const result = await loop(s, metrics, bar, checkpointDir, opts);
+    bar.done();
+    const samples = result.interrupted ? [] : sample(s);
+    return { ...result, samples, checkpointDir, outDir: config.out_dir, numParameters: s.model.numParameters, model: s.model, tokenizer: s.tokenizer };
   } finally {
     metrics.close();
     bar.done();
   }
+}
+
+/** Unconditional samples (after `<|endoftext|>` and the configured prompt) from the trained model. */
+function sample(s: Session): string[] {
+  const c = s.config.samples;
+  if (c.count === 0) return [];
+  const eos = s.tokenizer.eosId!;
+  const prompt = Int32Array.from([eos, ...s.tokenizer.encode(c.prompt, { special: false })]);
+  const room = s.config.model.block_size - prompt.length;
+  if (room < 1) fail(`samples.prompt is ${prompt.length - 1} tokens long, which leaves no room in a context of ${s.config.model.block_size}`);
+  const out = generate(s.model, [prompt], {
+    maxNewTokens: Math.min(c.max_new_tokens, room), temperature: c.temperature, topK: c.top_k, topP: c.top_p,
+    eosId: eos, numReturnSequences: c.count, tokenizer: s.tokenizer,
+  });
+  return out.map((x) => c.prompt + x.text!);
 }
 
 function freshSession(config: PretrainConfig, objective: Objective, stream?: ProgressStream): Session {

@@ -53,12 +53,14 @@ function print(r: PretrainResult, json: boolean): void {
   const summary = {
     out_dir: r.outDir, model_dir: r.modelDir, checkpoint_dir: r.checkpointDir, steps: r.steps, total_steps: r.totalSteps,
     interrupted: r.interrupted, loss: r.loss, val_loss: r.valLoss, tokens_per_second: r.tokensPerSecond, parameters: r.numParameters,
+    samples: r.samples,
   };
   if (json) {
     console.log(JSON.stringify(summary));
     return;
   }
   const f = (x: number | null, d = 4) => (x === null ? '-' : x.toFixed(d));
+  r.samples.forEach((text, i) => console.log(`--- sample ${i + 1} ---\n${text}`));
   console.log(r.interrupted
     ? `interrupted at step ${r.steps}/${r.totalSteps}; checkpoint in ${r.checkpointDir} (continue with --resume)`
     : `trained ${r.steps} steps: loss ${f(r.loss)}, val/loss ${f(r.valLoss)}, ${f(r.tokensPerSecond, 0)} tokens/s; model in ${r.modelDir}`);
