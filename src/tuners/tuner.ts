@@ -8,10 +8,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContextDistribution } from '../distributions/context-distribution.js';
-import type { Distribution, LogScored, Sample, SampleOptions } from '../distributions/distribution.js';
+import type { Distribution, LogScored, SampleOptions } from '../distributions/distribution.js';
 import { EBM } from '../distributions/ebm.js';
-import { scoreFeature } from '../distributions/feature.js';
-import { isTokenScored, tokenizerFingerprint, type TrainablePolicy } from '../distributions/trainable.js';
+import { tokenizerFingerprint, type TrainablePolicy } from '../distributions/trainable.js';
 import type { RunningPartitionState } from '../estimators/running-partition.js';
 import { warnLoudly, type Warn } from '../estimators/warning.js';
 import { AdamW } from '../engine/adamw.js';
@@ -26,6 +25,7 @@ import { fail, PosteriorError } from '../util/errors.js';
 import { progress, type ProgressStream } from '../util/progress.js';
 import { Random } from '../util/random.js';
 import { CHECKPOINT_DIR, loadTuneCheckpoint, saveTuneCheckpoint } from './checkpoint.js';
+import { drawSamples, scoreSamples, type Drawn } from './draw.js';
 import { PartitionEstimate, type PartitionOptions } from './partition-estimate.js';
 import { groupByContext, type Rollout } from './rollout.js';
 import { RolloutMonitor } from './rollout-metrics.js';
@@ -90,12 +90,6 @@ export interface TuneResult {
   checkpointDir: string | null;
   /** The final policy as a loadable model directory, if the policy can save itself. */
   modelDir: string | null;
-}
-
-interface Drawn {
-  samples: Sample[];
-  logProposal: Float64Array;
-  contexts: string[] | undefined;
 }
 
 export class Tuner<O extends SampleOptions = SampleOptions> {
@@ -215,7 +209,7 @@ export class Tuner<O extends SampleOptions = SampleOptions> {
     const drawn = await this.draw();
     const n = drawn.samples.length;
     const groups = groupByContext(drawn.contexts, n);
-    const scored = await this.score(drawn);
+    const scored = await scoreSamples(drawn, { ...this.o, tokenLogBase: strategy.needs.tokenLogBase });
     const logZ = scored.logTarget === undefined ? undefined : this.partition.estimate({ ...scored, logTarget: scored.logTarget, logProposal: drawn.logProposal, contexts: drawn.contexts, groups });
     const empty = logZ !== undefined && logZ.some((z) => z === -Infinity);
     const skip = empty && strategy.needs.target;
@@ -255,40 +249,10 @@ export class Tuner<O extends SampleOptions = SampleOptions> {
     return out;
   }
 
-  private async draw(): Promise<Drawn> {
-    const proposal = this.o.strategy.proposal?.() ?? this.o.policy;
+  private draw(): Promise<Drawn> {
+    const proposal = (this.o.strategy.proposal?.() ?? this.o.policy) as Distribution<O>;
     const contexts: (string | undefined)[] = this.o.contexts ? this.o.contexts.sample(this.C, this.random) : [undefined];
-    const opts = { ...this.o.sampleOptions, random: this.random } as O;
-    const samples: Sample[] = [];
-    const logProposal = new Float64Array(contexts.length * this.M);
-    const many = (proposal as Partial<TrainablePolicy<O>>).sampleMany;
-    const batches = many && contexts.length > 1 ? [await many.call(proposal, contexts, this.M, opts)] : await sequential(contexts, (c) => proposal.sample(this.M, c, opts));
-    for (const b of batches) {
-      if (b.samples.length !== b.logProbs.length) fail(`the proposal returned ${b.samples.length} samples but ${b.logProbs.length} log-probabilities.`);
-      logProposal.set(b.logProbs, samples.length);
-      samples.push(...b.samples);
-    }
-    if (samples.length !== logProposal.length) fail(`the proposal returned ${samples.length} samples when asked for ${logProposal.length}.`);
-    const perSample = this.o.contexts ? contexts.flatMap((c) => new Array<string>(this.M).fill(c!)) : undefined;
-    return { samples, logProposal, contexts: perSample };
-  }
-
-  private async score(d: Drawn): Promise<{ logBase: Float64Array; logTarget?: Float64Array; reward?: Float64Array; features: Map<string, Float64Array>; tokenLogBase?: Float64Array[] }> {
-    const { base, target, reward, monitor, strategy } = this.o;
-    const logBase = await base.logScore(d.samples, d.contexts);
-    if (logBase.length !== d.samples.length) fail(`the base returned ${logBase.length} log-probabilities for ${d.samples.length} samples.`);
-    let logTarget: Float64Array | undefined;
-    // An EBM over this very base only needs its factors: log a is already known.
-    if (target instanceof EBM && target.base === base) {
-      const factors = await target.factorLogScore(d.samples, d.contexts);
-      logTarget = factors.map((f, i) => f + logBase[i]!);
-    } else if (target) {
-      logTarget = await target.logScore(d.samples, d.contexts);
-    }
-    const features = new Map<string, Float64Array>();
-    for (const f of monitor ?? []) features.set(f.name, await scoreFeature(f, d.samples, d.contexts));
-    const tokenLogBase = strategy.needs.tokenLogBase ? (isTokenScored(base) ? await base.tokenLogScores(d.samples, d.contexts) : Array.from(logBase, (v) => Float64Array.of(v))) : undefined;
-    return { logBase, logTarget, reward: reward ? await scoreFeature(reward, d.samples, d.contexts) : undefined, features, tokenLogBase };
+    return drawSamples(proposal, contexts, this.M, { ...this.o.sampleOptions, random: this.random } as O);
   }
 
   private optimise(loss: Tensor, step: number): number {
@@ -324,12 +288,6 @@ function checkTokenizers(o: TunerOptions<SampleOptions>): void {
     const theirs = d === undefined ? undefined : tokenizerFingerprint(d);
     if (mine !== undefined && theirs !== undefined && theirs !== mine) fail(`the ${what} uses a different tokenizer than the policy; samples carry token ids, so both must share one tokenizer.`);
   }
-}
-
-async function sequential<T, R>(xs: readonly T[], f: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (const x of xs) out.push(await f(x));
-  return out;
 }
 
 function positiveInt(x: number, what: string): number {

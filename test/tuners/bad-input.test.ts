@@ -28,13 +28,13 @@ test('a reward scorer that returns NaN stops the run, naming the scorer and the 
   const outDir = join(mkdtempSync(join(tmpdir(), 'posterior-tune-bad-')), 'run');
   await assert.rejects(
     runToy({ reward: flaky, strategy: () => new Reinforce(), steps: 10, samplesPerContext: 16, outDir, checkpointInterval: 5 }),
-    oneSentence(/scorer "flaky" returned NaN for sample \d+ .*; the last checkpoint \(step 5\) is kept in .*checkpoint\.$/),
+    oneSentence(/flaky.*returned NaN.*; the last checkpoint \(step 5\) is kept in .*checkpoint\.$/),
   );
 });
 
 test('a target factor whose scorer returns NaN is refused the same way', async () => {
   const target = prior.times(new BooleanFactor(scorer('broken', () => NaN)));
-  await assert.rejects(runToy({ target, strategy: () => new DPG(), steps: 3, samplesPerContext: 8 }), oneSentence(/scorer "broken" returned NaN/));
+  await assert.rejects(runToy({ target, strategy: () => new DPG(), steps: 3, samplesPerContext: 8 }), oneSentence(/broken.*returned NaN/));
 });
 
 test('a target that no sample satisfies stops after maxEmptySteps, saying why', async () => {
