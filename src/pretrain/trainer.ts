@@ -85,13 +85,14 @@ export async function pretrain(config: PretrainConfig, opts: PretrainOptions = {
   if (opts.resume && !existsSync(checkpointDir)) fail(`cannot resume: ${checkpointDir} does not exist (run without --resume to start)`);
   if (!opts.resume && existsSync(checkpointDir)) fail(`${config.out_dir} already holds a run (${checkpointDir}); pass --resume to continue it or choose another out_dir`);
   const s = opts.resume ? await resumeSession(config, objective, checkpointDir, source, opts.stream) : freshSession(config, objective, opts.stream);
+  const prompt = samplePrompt(s, source);
   trimMetrics(config.out_dir, s.step);
   const metrics = openMetrics(config.out_dir);
   const bar = progress('pretrain', { total: s.totalSteps, unit: 'step', start: s.step, stream: opts.stream });
   try {
     const result = await loop(s, metrics, bar, checkpointDir, opts);
     bar.done();
-    const samples = result.interrupted ? [] : sample(s);
+    const samples = result.interrupted ? [] : sample(s, prompt);
     return { ...result, samples, checkpointDir, outDir: config.out_dir, numParameters: s.model.numParameters, model: s.model, tokenizer: s.tokenizer };
   } finally {
     metrics.close();
@@ -99,17 +100,22 @@ export async function pretrain(config: PretrainConfig, opts: PretrainOptions = {
   }
 }
 
-/** Unconditional samples (after `<|endoftext|>` and the configured prompt) from the trained model. */
-function sample(s: Session): string[] {
+/** `<|endoftext|>` and the configured prompt, checked before training rather than after it. */
+function samplePrompt(s: Session, source: string): Int32Array {
+  const prompt = Int32Array.from([s.tokenizer.eosId!, ...s.tokenizer.encode(s.config.samples.prompt, { special: false })]);
+  if (prompt.length >= s.config.model.block_size) {
+    fail(`${source}: field \`samples.prompt\` is ${prompt.length - 1} tokens long, which leaves no room in a context of ${s.config.model.block_size}`);
+  }
+  return prompt;
+}
+
+/** Samples from the trained model, each the prompt text plus its continuation. */
+function sample(s: Session, prompt: Int32Array): string[] {
   const c = s.config.samples;
   if (c.count === 0) return [];
-  const eos = s.tokenizer.eosId!;
-  const prompt = Int32Array.from([eos, ...s.tokenizer.encode(c.prompt, { special: false })]);
-  const room = s.config.model.block_size - prompt.length;
-  if (room < 1) fail(`samples.prompt is ${prompt.length - 1} tokens long, which leaves no room in a context of ${s.config.model.block_size}`);
   const out = generate(s.model, [prompt], {
-    maxNewTokens: Math.min(c.max_new_tokens, room), temperature: c.temperature, topK: c.top_k, topP: c.top_p,
-    eosId: eos, numReturnSequences: c.count, tokenizer: s.tokenizer,
+    maxNewTokens: Math.min(c.max_new_tokens, s.config.model.block_size - prompt.length), temperature: c.temperature,
+    topK: c.top_k, topP: c.top_p, eosId: s.tokenizer.eosId, numReturnSequences: c.count, tokenizer: s.tokenizer,
   });
   return out.map((x) => c.prompt + x.text!);
 }
