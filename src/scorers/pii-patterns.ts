@@ -168,7 +168,8 @@ export const detectCredentials: PiiDetector = (text) => [
   ...collect(text, SECRET_ASSIGNMENT, 'credential'),
 ];
 
-const TWITTER = /(?<![\w@.+-])@[A-Za-z0-9_]{2,15}(?![\w@]|\.[A-Za-z]{2,})/g;
+// A handle has a letter: "@07" is a time or a footnote.
+const TWITTER = /(?<![\w@.+-])@(?=\w{0,14}[A-Za-z])[A-Za-z0-9_]{2,15}(?![\w@]|\.[A-Za-z]{2,})/g;
 const SKYPE = /\bskype(?:\s{1,3}(?:id|name|handle))?(?:\s{1,3}is)?\s{0,3}[:=\-]?\s{0,3}((?:live:)?[A-Za-z][A-Za-z0-9_.,-]{4,31}[A-Za-z0-9_])/gi;
 
 export const detectHandles: PiiDetector = (text) => [

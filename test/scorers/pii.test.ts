@@ -54,6 +54,7 @@ test('look-alikes are not PII: invalid checksums, reserved SSNs, dates without b
   assert.deepEqual(kinds('The meeting is on March 3, 1985 at 10:30:15.'), []);
   assert.deepEqual(kinds('We shipped 62704 boxes and 300 crates.'), []);
   assert.deepEqual(kinds('std::vector<int> and a::b'), []);
+  assert.deepEqual(kinds('see note @07 and @2024'), []);
 });
 
 test('overlapping detections merge into one span named after the longest', () => {
