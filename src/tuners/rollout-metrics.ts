@@ -17,14 +17,21 @@ function pick(xs: Float64Array, idx: readonly number[]): Float64Array {
   return Float64Array.from(idx, (i) => xs[i]!);
 }
 
-/** A divergence between p_c and `logPolicy`, estimated per context with its Z_c and averaged over contexts; NaN without a target. */
+/**
+ * A divergence between p_c and `logPolicy`, estimated per context with its Z_c and
+ * averaged over the contexts where some sample has target weight (elsewhere p_c is
+ * unknown); NaN without a target or without any such context.
+ */
 export function divergenceByContext(divergence: Divergence, r: Rollout, logPolicy: Float64Array): number {
   if (r.logTarget === undefined || r.logZ === undefined) return NaN;
-  let sum = 0;
+  let sum = 0, count = 0;
   for (const g of r.groups) {
-    sum += divergence({ logTarget: pick(r.logTarget, g), logPolicy: pick(logPolicy, g), logProposal: pick(r.logProposal, g), logZ: r.logZ[g[0]!] });
+    const logZ = r.logZ[g[0]!]!;
+    if (!Number.isFinite(logZ)) continue;
+    sum += divergence({ logTarget: pick(r.logTarget, g), logPolicy: pick(logPolicy, g), logProposal: pick(r.logProposal, g), logZ });
+    count++;
   }
-  return sum / r.groups.length;
+  return count === 0 ? NaN : sum / count;
 }
 
 export function klTargetPolicyByContext(r: Rollout, logPolicy: Float64Array): number {
@@ -62,7 +69,8 @@ export class RolloutMonitor {
     private readonly options: MonitorOptions,
     running?: number,
   ) {
-    this.runningKL = new RunningPolicyKL({ momentum: options.klMomentum, warn: options.warn, running });
+    // float32 log-probabilities summed over a sequence are off by ~1e-5: only a clearly negative value is a symptom.
+    this.runningKL = new RunningPolicyKL({ momentum: options.klMomentum, warn: options.warn, running, tolerance: 1e-3 });
   }
 
   get runningPolicyBaseKL(): number | undefined {
@@ -98,7 +106,7 @@ export class RolloutMonitor {
     m.js_target_policy = divergenceByContext(jsTargetPolicy, r, r.logPolicy);
     m.kl_target_proposal = divergenceByContext(klTargetPolicy, r, r.logProposal);
     // Weights P/(Z_c q) are comparable across contexts; their ESS is the batch's worth as samples of p.
-    const logW = logTarget.map((lp, i) => lp - r.logZ![i]! - r.logProposal[i]!);
+    const logW = logTarget.map((lp, i) => (Number.isFinite(r.logZ![i]) ? lp - r.logZ![i]! - r.logProposal[i]! : -Infinity));
     const d = checkImportanceWeights(logW, { warn: this.options.warn, label: `step ${step}` });
     m.ess = d.ess;
     m.ess_fraction = d.essFraction;
