@@ -168,14 +168,23 @@ interface Run {
   iterations: number;
 }
 
-function gradientSteps(dual: Dual, start: Point, lr: number, tol: number, maxIter: number): Run {
+/** Steps from `start` until the gap is below tol, maxIter steps are done, or `step` gives up. */
+function iterate(start: Point, tol: number, maxIter: number, step: (point: Point) => Point | undefined): Run {
   let point = start;
   let iterations = 0;
   for (; point.gap >= tol && iterations < maxIter; iterations++) {
-    const g = dual.gradient(point);
-    point = dual.at(point.lambdas.map((l, i) => l - lr * g[i]));
+    const next = step(point);
+    if (next === undefined) break;
+    point = next;
   }
   return { point, iterations };
+}
+
+function gradientSteps(dual: Dual, start: Point, lr: number, tol: number, maxIter: number): Run {
+  return iterate(start, tol, maxIter, (point) => {
+    const g = dual.gradient(point);
+    return dual.at(point.lambdas.map((l, i) => l - lr * g[i]));
+  });
 }
 
 /**
@@ -186,27 +195,23 @@ function gradientSteps(dual: Dual, start: Point, lr: number, tol: number, maxIte
  * log Ẑ(λ) − λ·μ̄ ≥ Σ_k p_k·log w_k + H(p) ≥ min_k log w_k, with w the weights at λ = 0.
  * A dual below that floor shows that no such p exists.
  */
-function newtonSteps(dual: Dual, start: Point, tol: number, maxIter: number): Run & { unreachable?: true } {
+function newtonSteps(dual: Dual, start: Point, tol: number, maxIter: number): Run & { unreachable: boolean } {
   // A feature constant on the pool has its target as its value (checkReachable), no
   // variance and no say in the weights: its λ stays where it is.
   const free = Array.from(dual.ranges.keys()).filter((i) => dual.ranges[i] > 0);
   const ranges = free.map((i) => dual.ranges[i]);
   const floor = dual.logW0.reduce((m, w) => Math.min(m, w), Infinity);
-  let point = start;
-  let iterations = 0;
-  for (; point.gap >= tol && iterations < maxIter; iterations++) {
+  const run = iterate(start, tol, maxIter, (point) => {
+    if (point.dual < floor) return undefined;
     const g = dual.gradient(point);
     const step = dampedNewtonStep(
       dual.covariance(point, free),
       free.map((i) => -g[i]),
       ranges,
     );
-    const next = lineSearch(dual, point, free, step, step.reduce((s, v, j) => s + v * g[free[j]], 0));
-    if (next === undefined) break;
-    point = next;
-    if (point.dual < floor) return { point, iterations: iterations + 1, unreachable: true };
-  }
-  return { point, iterations };
+    return lineSearch(dual, point, free, step, step.reduce((s, v, j) => s + v * g[free[j]], 0));
+  });
+  return { ...run, unreachable: run.point.dual < floor };
 }
 
 /** Halves the step until the dual falls by Armijo's fraction of the slope; undefined when it never does. */
