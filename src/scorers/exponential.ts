@@ -2,7 +2,7 @@
 // GDC/RLHF target a(x)·exp(λ·φ(x)) or a(x)·exp(r(x)/β)). Its log-score λ·φ(x) is exact;
 // its score may overflow to Infinity, which is why targets use the log-score.
 import { fail } from '../util/errors.js';
-import type { LogScorer } from './log-score.js';
+import { fromLogScores, type LogScorer } from './log-score.js';
 import type { Scorer } from './scorer.js';
 import { checkBatch, checkScores } from './validate.js';
 
@@ -14,12 +14,5 @@ export function exponentialScorer(rawFeature: Scorer, lambda: number): LogScorer
     const phi = checkScores(rawFeature.name, await rawFeature.score(texts, contexts), texts.length);
     return checkScores(name, phi.map((v) => lambda * v), texts.length);
   };
-  return {
-    name,
-    logScore: logScores,
-    async score(texts, contexts) {
-      return (await logScores(texts, contexts)).map(Math.exp);
-    },
-    close: rawFeature.close?.bind(rawFeature),
-  };
+  return fromLogScores(name, logScores, rawFeature.close?.bind(rawFeature));
 }

@@ -10,6 +10,18 @@ export interface LogScorer extends Scorer {
   logScore(texts: readonly string[], contexts?: readonly string[]): Promise<Float64Array>;
 }
 
+/** The LogScorer whose log-score is `logScores` and whose score is its exp (which may overflow to Infinity). */
+export function fromLogScores(name: string, logScores: LogScorer['logScore'], close?: () => Promise<void>): LogScorer {
+  return {
+    name,
+    logScore: logScores,
+    async score(texts, contexts) {
+      return (await logScores(texts, contexts)).map(Math.exp);
+    },
+    close,
+  };
+}
+
 export function hasLogScore(scorer: Scorer): scorer is LogScorer {
   return typeof (scorer as Partial<LogScorer>).logScore === 'function';
 }

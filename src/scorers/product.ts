@@ -2,7 +2,7 @@
 // that tiny factors do not underflow: P = a·b1·b2·exp(λ·φ) is a sum in log space
 // (SPEC §1). Its score is exp of that sum.
 import { fail } from '../util/errors.js';
-import { logScore, type LogScorer } from './log-score.js';
+import { fromLogScores, logScore, type LogScorer } from './log-score.js';
 import type { Scorer } from './scorer.js';
 import { checkBatch } from './validate.js';
 
@@ -16,16 +16,9 @@ export function productScorer(factors: readonly Scorer[]): LogScorer {
     if (bad >= 0) fail(`scorer ${name}: its factors' log-scores for text ${bad} add up to NaN (+Infinity and -Infinity)`);
     return sum;
   };
-  return {
-    name,
-    logScore: logScores,
-    async score(texts, contexts) {
-      return (await logScores(texts, contexts)).map(Math.exp);
-    },
-    async close() {
-      for (const f of factors) await f.close?.();
-    },
-  };
+  return fromLogScores(name, logScores, async () => {
+    for (const f of factors) await f.close?.();
+  });
 }
 
 /**
