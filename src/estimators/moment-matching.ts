@@ -140,8 +140,15 @@ class Dual {
       logW[k] = e;
     }
     const lse = logSumExp(logW);
-    const probs = logW.map((w) => Math.exp(w - lse));
-    const moments = Float64Array.from(phi, (f) => f.reduce((s, v, k) => s + probs[k] * v, 0));
+    const probs = new Float64Array(logW.length);
+    for (let k = 0; k < logW.length; k++) probs[k] = Math.exp(logW[k] - lse);
+    const moments = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      const f = phi[i];
+      let m = 0;
+      for (let k = 0; k < f.length; k++) m += probs[k] * f[k];
+      moments[i] = m;
+    }
     let gap = 0;
     let dual = lse;
     for (let i = 0; i < d; i++) {
