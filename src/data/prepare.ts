@@ -12,6 +12,7 @@ import { fail } from '../util/errors.js';
 import { progress, type ProgressStream } from '../util/progress.js';
 import { cleanDocuments, totalStats, type CleanDocument, type CleanOptions, type CleanStats } from './clean.js';
 import { MANIFEST_FORMAT, summariseScores, type CorpusManifest } from './manifest.js';
+import type { CorpusDocument } from './corpus.js';
 import type { DocumentScorer } from './scoring.js';
 import { segment, type Segmentation } from './segment.js';
 import type { CorpusSource } from './source.js';
@@ -80,20 +81,52 @@ function emptyCorpusMessage(task: string, total: CleanStats, clean: CleanOptions
   );
 }
 
-interface SplitWriter {
-  stream: WriteStream;
-  hash: ReturnType<typeof createHash>;
-  documents: number;
-  segments: number;
-  characters: number;
-  bytes: number;
+// One JSON-lines file per split, hashed and counted as it is written.
+class SplitFiles {
+  private readonly files: Record<SplitName, { stream: WriteStream; hash: ReturnType<typeof createHash>; documents: number; segments: number; characters: number; bytes: number }>;
+
+  constructor(dir: string) {
+    this.files = Object.fromEntries(
+      SPLITS.map((s) => [s, { stream: createWriteStream(join(dir, `${s}.jsonl`)), hash: createHash('sha256'), documents: 0, segments: 0, characters: 0, bytes: 0 }]),
+    ) as SplitFiles['files'];
+  }
+
+  async write(split: SplitName, doc: CorpusDocument): Promise<void> {
+    const f = this.files[split];
+    const buf = Buffer.from(`${JSON.stringify(doc)}\n`, 'utf8');
+    f.hash.update(buf);
+    f.bytes += buf.byteLength;
+    f.documents++;
+    f.segments += doc.segments.length;
+    f.characters += doc.text.length;
+    if (!f.stream.write(buf)) await once(f.stream, 'drain');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.files).map((f) => new Promise((done) => f.stream.end(done))));
+  }
+
+  entries(): CorpusManifest['files'] {
+    return Object.fromEntries(
+      SPLITS.map((s) => {
+        const { documents, segments, characters, bytes, hash } = this.files[s];
+        return [s, { file: `${s}.jsonl`, documents, segments, characters, bytes, sha256: hash.digest('hex') }];
+      }),
+    ) as CorpusManifest['files'];
+  }
 }
 
-async function writeLine(w: SplitWriter, line: string): Promise<void> {
-  const buf = Buffer.from(`${line}\n`, 'utf8');
-  w.hash.update(buf);
-  w.bytes += buf.byteLength;
-  if (!w.stream.write(buf)) await once(w.stream, 'drain');
+/** Consecutive ranges of documents, each at most GROUP_DOCS long and GROUP_CHARS large (or one document). */
+function* groups(docs: readonly CleanDocument[]): Generator<[number, number]> {
+  for (let start = 0; start < docs.length; ) {
+    let end = start + 1;
+    let chars = docs[start]!.text.length;
+    while (end < docs.length && end - start < GROUP_DOCS && chars + docs[end]!.text.length <= GROUP_CHARS) {
+      chars += docs[end++]!.text.length;
+    }
+    yield [start, end];
+    start = end;
+  }
 }
 
 function checkScore(v: number, scorer: string, id: string): number {
@@ -101,10 +134,27 @@ function checkScore(v: number, scorer: string, id: string): number {
   return v;
 }
 
+/** Segments and scores a group of documents, checking what the scorer returns. */
+async function scoreGroup(group: readonly CleanDocument[], opts: PrepareOptions): Promise<CorpusDocument[]> {
+  const name = opts.scorer.name;
+  const segmented = group.map((d) => ({ ...d, segments: segment(d.text, opts.segmentation) }));
+  const scored = await opts.scorer.scoreDocuments(segmented);
+  if (scored.length !== group.length) fail(`scorer ${name} returned ${scored.length} results for ${group.length} documents`);
+  return segmented.map((d, i) => {
+    const r = scored[i]!;
+    if (r.segmentScores.length !== d.segments.length) {
+      fail(`scorer ${name} returned ${r.segmentScores.length} segment scores for the ${d.segments.length} segments of ${d.id}`);
+    }
+    const segments = d.segments.map((s, j) => ({ start: s.start, end: s.end, score: checkScore(r.segmentScores[j]!, name, d.id) }));
+    return { id: d.id, source: d.source, text: d.text, segments, score: checkScore(r.score, name, d.id) };
+  });
+}
+
 /** Prepares the corpus in `opts.outDir` (replacing any previous one) and returns its manifest. */
 export async function prepareCorpus(opts: PrepareOptions): Promise<CorpusManifest> {
-  if (!(opts.clean.minChars >= 1 && opts.clean.maxChars >= opts.clean.minChars)) {
-    fail(`length limits must satisfy 1 ≤ min ≤ max characters, not min ${opts.clean.minChars} and max ${opts.clean.maxChars}`);
+  const { clean } = opts;
+  if (!(clean.minChars >= 1 && clean.maxChars >= clean.minChars)) {
+    fail(`length limits must satisfy 1 ≤ min ≤ max characters, not min ${clean.minChars} and max ${clean.maxChars}`);
   }
   const outDir = resolve(opts.outDir);
   const fractions = opts.split ?? DEFAULT_SPLIT;
@@ -112,49 +162,26 @@ export async function prepareCorpus(opts: PrepareOptions): Promise<CorpusManifes
   const perSource = new Map<string, CleanStats>();
   const docs = collect(opts, perSource);
   const total = totalStats(perSource);
-  if (docs.length === 0) fail(emptyCorpusMessage(opts.task, total, opts.clean));
+  if (docs.length === 0) fail(emptyCorpusMessage(opts.task, total, clean));
 
   const docScores = new Float64Array(docs.length);
   const segScores: number[] = [];
   let manifest: CorpusManifest | undefined;
   await buildDirAtomic(outDir, async (staging) => {
-    const writers = Object.fromEntries(
-      SPLITS.map((s) => [
-        s,
-        { stream: createWriteStream(join(staging, `${s}.jsonl`)), hash: createHash('sha256'), documents: 0, segments: 0, characters: 0, bytes: 0 },
-      ]),
-    ) as Record<SplitName, SplitWriter>;
+    const files = new SplitFiles(staging);
     const bar = opts.progressStream === null ? undefined : progress(`${opts.task}: score`, { total: docs.length, unit: 'doc', stream: opts.progressStream ?? process.stderr });
     try {
-      for (let start = 0; start < docs.length; ) {
-        let end = start;
-        let chars = 0;
-        while (end < docs.length && end - start < GROUP_DOCS && (end === start || chars + docs[end]!.text.length <= GROUP_CHARS)) {
-          chars += docs[end++]!.text.length;
+      for (const [start, end] of groups(docs)) {
+        const scored = await scoreGroup(docs.slice(start, end), opts);
+        for (const [i, doc] of scored.entries()) {
+          docScores[start + i] = doc.score;
+          for (const s of doc.segments) segScores.push(s.score);
+          await files.write(splitOf(doc.id, fractions), doc);
         }
-        const group = docs.slice(start, end).map((d) => ({ ...d, segments: segment(d.text, opts.segmentation) }));
-        const scored = await opts.scorer.scoreDocuments(group);
-        if (scored.length !== group.length) fail(`scorer ${opts.scorer.name} returned ${scored.length} results for ${group.length} documents`);
-        for (let i = 0; i < group.length; i++) {
-          const d = group[i]!;
-          const r = scored[i]!;
-          if (r.segmentScores.length !== d.segments.length) {
-            fail(`scorer ${opts.scorer.name} returned ${r.segmentScores.length} segment scores for the ${d.segments.length} segments of ${d.id}`);
-          }
-          docScores[start + i] = checkScore(r.score, opts.scorer.name, d.id);
-          const segments = d.segments.map((s, j) => ({ start: s.start, end: s.end, score: checkScore(r.segmentScores[j]!, opts.scorer.name, d.id) }));
-          for (const s of segments) segScores.push(s.score);
-          const w = writers[splitOf(d.id, fractions)];
-          w.documents++;
-          w.segments += segments.length;
-          w.characters += d.text.length;
-          await writeLine(w, JSON.stringify({ id: d.id, source: d.source, text: d.text, segments, score: docScores[start + i] }));
-        }
-        bar?.tick(group.length);
-        start = end;
+        bar?.tick(scored.length);
       }
     } finally {
-      await Promise.all(Object.values(writers).map((w) => new Promise((done) => w.stream.end(done))));
+      await files.close();
     }
     bar?.done();
     manifest = {
@@ -163,15 +190,9 @@ export async function prepareCorpus(opts: PrepareOptions): Promise<CorpusManifes
       segmentation: opts.segmentation,
       scorer: { name: opts.scorer.name, ...opts.scorerInfo },
       sources: opts.sources.map((s) => ({ ...s.info, cleaning: perSource.get(s.info.name)! })),
-      cleaning: { ...total, minChars: opts.clean.minChars, maxChars: opts.clean.maxChars },
+      cleaning: { ...total, minChars: clean.minChars, maxChars: clean.maxChars },
       split: { ...fractions },
-      files: Object.fromEntries(
-        SPLITS.map((s) => {
-          const w = writers[s];
-          const entry = { file: `${s}.jsonl`, documents: w.documents, segments: w.segments, characters: w.characters, bytes: w.bytes };
-          return [s, { ...entry, sha256: w.hash.digest('hex') }];
-        }),
-      ) as CorpusManifest['files'],
+      files: files.entries(),
       scores: { documents: summariseScores(docScores), segments: summariseScores(Float64Array.from(segScores)) },
       tokens: null,
     };

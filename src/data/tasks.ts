@@ -8,7 +8,7 @@ import { debianPackage, installedVersion } from './debian.js';
 import { chunkProse, emailBody, emailWithoutRouting, splitFortunes } from './extract.js';
 import { npmPackage } from './npm-data.js';
 import type { Segmentation } from './segment.js';
-import { directoryFiles, type CorpusSource } from './source.js';
+import { directoryFiles, type CorpusSource, type DirectoryFilter } from './source.js';
 
 export const TASKS = ['pep8', 'pii', 'toxicity'] as const;
 export type TaskName = (typeof TASKS)[number];
@@ -44,7 +44,13 @@ export const PEP8_MORE_PACKAGES = ['libpython3.11-testsuite', 'python3-twisted',
 
 const PYTHON_STDLIB = '/usr/lib/python3.11';
 
-async function debianSource(pkg: string, cacheDir: string, sub: string, filter: Parameters<typeof directoryFiles>[1], extract?: (t: string) => string[]): Promise<CorpusSource> {
+async function debianSource(
+  pkg: string,
+  cacheDir: string,
+  sub: string,
+  filter: DirectoryFilter,
+  extract?: (t: string) => string[],
+): Promise<CorpusSource> {
   const deb = await debianPackage(pkg, cacheDir);
   const source: CorpusSource = {
     info: { name: pkg, kind: 'debian', package: pkg, version: deb.version },
