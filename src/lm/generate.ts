@@ -152,6 +152,8 @@ function decodeBatch(model: GPT, prompts: Int32Array[], plan: Plan): BatchResult
       // model.logits() with the tied head laid out [C, V]: for a few rows, that GEMM
       // layout is ~15% faster on CPU than the [V, C] one, and one copy per batch is cheap.
       const head = model.p('transformer.wte.weight').transpose(0, 1).contiguous();
+      // Every step's uniforms in one draw: a step takes a view instead of allocating.
+      const uniforms = plan.greedy ? null : rand([plan.maxNew, B, 2], 'float32', plan.device);
       const banned = plan.banned.length ? tensor(Int32Array.from(plan.banned), [plan.banned.length], 'int64', plan.device) : null;
       const bannedEarly = plan.eosId !== undefined && plan.minNew > 0 && !plan.banned.includes(plan.eosId)
         ? tensor(Int32Array.from([...plan.banned, plan.eosId]), [plan.banned.length + 1], 'int64', plan.device) : banned;
@@ -167,7 +169,7 @@ function decodeBatch(model: GPT, prompts: Int32Array[], plan: Plan): BatchResult
             positions: inputs.positions.slice(1, col, col + width),
             mask: inputs.mask ? (t === 0 ? inputs.mask.prefill : inputs.mask.keys.slice(3, 0, T + t)) : undefined,
           });
-          return sampleStep(hidden.select(1, width - 1).matmul(head), B, plan, t < plan.minNew ? bannedEarly : banned);
+          return sampleStep(hidden.select(1, width - 1).matmul(head), uniforms?.select(0, t) ?? null, plan, t < plan.minNew ? bannedEarly : banned);
         });
         tokens.push(s.next); modelLogProbs.push(s.modelLogProb);
         if (s.logProb) logProbs.push(s.logProb);
@@ -192,19 +194,20 @@ function decodeBatch(model: GPT, prompts: Int32Array[], plan: Plan): BatchResult
 }
 
 /**
- * One draw per row from the last position's logits [B, V]: ids [B, 1] and log-probs
- * [B, 1] under the model and under the sampling distribution (none when greedy: 0).
+ * One draw per row from the last position's logits [B, V] with uniforms [B, 2] (null:
+ * greedy): ids [B, 1] and log-probs [B, 1] under the model and under the sampling
+ * distribution (none when greedy, whose choice is certain).
  */
-function sampleStep(logits: Tensor, rows: number, plan: Plan, banned: Tensor | null): { next: Tensor; logProb: Tensor | null; modelLogProb: Tensor } {
+function sampleStep(logits: Tensor, uniforms: Tensor | null, plan: Plan, banned: Tensor | null): { next: Tensor; logProb: Tensor | null; modelLogProb: Tensor } {
   const filters = { ...plan.filters, banned };
   const modelLogProbOf = (next: Tensor) => logits.gather(1, next).sub(logits.logsumexp(-1, true));
-  if (plan.greedy) {
+  if (!uniforms) {
     const next = (banned ? filterLogits(logits, filters) : logits).argmax(-1, true);
     return { next, logProb: null, modelLogProb: modelLogProbOf(next) };
   }
   const filtered = filtersActive(filters);
   const probs = (filtered ? filterLogits(logits, filters) : logits).softmax(-1);
-  const next = sampleCategorical(probs, rand([rows, 2], 'float32', plan.device));
+  const next = sampleCategorical(probs, uniforms);
   // A drawn token's probability is far above float32's smallest normal, so its log is accurate.
   const logProb = probs.gather(1, next).log();
   return { next, logProb, modelLogProb: filtered ? modelLogProbOf(next) : logProb };
