@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildDirAtomic, writeFileAtomic } from '../util/atomic-file.js';
 import { fail } from '../util/errors.js';
+import { removeStaleStaging } from './staging.js';
 
 const run = promisify(execFile);
 
@@ -57,6 +58,7 @@ export async function debianPackage(name: string, cacheDir: string): Promise<Deb
     const { version } = JSON.parse(readFileSync(marker, 'utf8')) as { version: string };
     return { name, version, root: join(dir, 'root') };
   }
+  removeStaleStaging(dir);
   let version = '';
   await buildDirAtomic(dir, async (staging) => {
     const debs = join(staging, 'deb');

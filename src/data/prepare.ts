@@ -4,9 +4,9 @@
 // only when complete, so an interrupted run leaves no corpus that looks finished;
 // staging left by a killed run is removed by the next one.
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, readdirSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { buildDirAtomic } from '../util/atomic-file.js';
 import { fail } from '../util/errors.js';
 import { progress, type ProgressStream } from '../util/progress.js';
@@ -16,6 +16,7 @@ import type { CorpusDocument } from './corpus.js';
 import type { DocumentScorer } from './scoring.js';
 import { segment, type Segmentation } from './segment.js';
 import type { CorpusSource } from './source.js';
+import { removeStaleStaging } from './staging.js';
 import { DEFAULT_SPLIT, SPLITS, splitOf, type SplitFractions, type SplitName } from './split.js';
 
 export interface PrepareOptions {
@@ -37,26 +38,6 @@ export interface PrepareOptions {
 // Documents are scored in groups large enough to keep a pool of scoring workers busy.
 const GROUP_DOCS = 512;
 const GROUP_CHARS = 1_000_000;
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Removes staging directories of `outDir` left by runs that were killed. */
-export function removeStaleStaging(outDir: string): void {
-  const parent = dirname(outDir);
-  if (!existsSync(parent)) return;
-  const pattern = new RegExp(`^\\.${basename(outDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:tmp|old)-(\\d+)-[0-9a-f]+$`);
-  for (const name of readdirSync(parent)) {
-    const m = pattern.exec(name);
-    if (m && !isRunning(Number(m[1]))) rmSync(join(parent, name), { recursive: true, force: true });
-  }
-}
 
 function collect(opts: PrepareOptions, perSource: Map<string, CleanStats>): CleanDocument[] {
   const names = opts.sources.map((s) => s.info.name);
