@@ -198,7 +198,7 @@ async function loop(s: Session, metrics: MetricsWriter, bar: Progress, checkpoin
       bar.log(`step ${s.step}: loss ${r.loss.toFixed(4)}, val/loss ${valLoss.toFixed(4)}`);
     }
     metrics.log(s.step, record);
-    bar.update(s.step, { loss: r.loss, lr: r.lr });
+    bar.update(s.step, { loss: r.loss, lr: r.lr.toExponential(1) });
     opts.onStep?.(s.step, record);
     if (s.step % t.checkpoint_interval === 0 || last || opts.signal?.aborted) {
       saveCheckpoint(s, checkpointDir);
