@@ -43,6 +43,7 @@ export class LMDistribution extends BaseDistribution<LMSampleOptions> implements
   readonly eosId: number | undefined;
   private fingerprint: string | undefined;
   private readonly promptCache = new Map<string, Int32Array>();
+  private readonly unused: number[];
 
   constructor(
     readonly model: GPT,
@@ -56,6 +57,8 @@ export class LMDistribution extends BaseDistribution<LMSampleOptions> implements
     if (start === undefined || start === null) fail('the model has no bos_token_id or eos_token_id and the tokenizer no <|endoftext|>, so there is no token to start a sample from.');
     this.startId = start;
     this.eosId = tokenizer.eosId ?? c.eos_token_id ?? undefined;
+    // A vocabulary padded beyond the tokenizer has ids no text can hold: never sample them.
+    this.unused = Array.from({ length: c.vocab_size - tokenizer.vocabSize }, (_, i) => tokenizer.vocabSize + i);
   }
 
   /** Loads a checkpoint directory (config.json, model.safetensors, tokenizer.json). */
@@ -92,7 +95,7 @@ export class LMDistribution extends BaseDistribution<LMSampleOptions> implements
     const o = { ...this.options.sampling, ...opts };
     const out = generate(this.model, contexts.map((c) => this.prompt(c)), {
       maxNewTokens: o.maxNewTokens ?? 64, minNewTokens: o.minNewTokens, temperature: o.temperature, topK: o.topK, topP: o.topP,
-      eosId: this.eosId, numReturnSequences: perContext, batchSize: o.batchSize, tokenizer: this.tokenizer,
+      eosId: this.eosId, bannedIds: this.unused, numReturnSequences: perContext, batchSize: o.batchSize, tokenizer: this.tokenizer,
     });
     return { samples: out.map((s) => ({ text: s.text!, tokens: s.tokens })), logProbs: Float64Array.from(out, (s) => s.logProb) };
   }

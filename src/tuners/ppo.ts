@@ -5,11 +5,11 @@
 // clipped ratio (ε = 0.2) and a clipped value loss. A policy with one token per sample
 // (the categorical toy) makes this the per-sequence version.
 import { noGrad } from '../engine/autograd.js';
-import { tensor, zeros } from '../engine/create.js';
-import { linear } from '../engine/functional.js';
+import { tensor } from '../engine/create.js';
 import { tidy } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import type { TokenLevelPolicy } from '../distributions/trainable.js';
+import { ValueHead } from '../lm/value-head.js';
 import { fail } from '../util/errors.js';
 import type { Random } from '../util/random.js';
 import { FixedKLController, type KLController } from './kl-controller.js';
@@ -54,7 +54,7 @@ export class PPO implements Strategy {
   readonly usesLogPolicyTensor = false;
   readonly kl: KLController;
   private readonly o: Required<Omit<PPOOptions, 'kl'>>;
-  private readonly head: { weight: Tensor; bias: Tensor };
+  private readonly head: ValueHead;
 
   constructor(
     private readonly policy: TokenLevelPolicy,
@@ -65,12 +65,11 @@ export class PPO implements Strategy {
     for (const k of ['epochs', 'minibatches'] as const) if (!Number.isSafeInteger(this.o[k]) || this.o[k] < 1) fail(`PPO's ${k} must be a positive integer, got ${this.o[k]}.`);
     for (const k of ['clipRatio', 'valueClip', 'valueCoef'] as const) if (!(this.o[k] > 0)) fail(`PPO's ${k} must be positive, got ${this.o[k]}.`);
     if (!(this.o.gamma > 0 && this.o.gamma <= 1) || !(this.o.lambda >= 0 && this.o.lambda <= 1)) fail(`PPO needs γ in (0, 1] and λ in [0, 1], got ${this.o.gamma} and ${this.o.lambda}.`);
-    // A zero value head predicts 0 at first; its gradient still flows through the hidden states.
-    this.head = { weight: zeros([1, policy.hiddenSize]).keep().requiresGrad_(true), bias: zeros([1]).keep().requiresGrad_(true) };
+    this.head = new ValueHead(policy.hiddenSize);
   }
 
   parameters(): ReadonlyMap<string, Tensor> {
-    return new Map([['value_head.weight', this.head.weight], ['value_head.bias', this.head.bias]]);
+    return this.head.parameters();
   }
 
   buffers(): ReadonlyMap<string, Tensor> {
@@ -79,7 +78,7 @@ export class PPO implements Strategy {
 
   /** V_t for hidden states [N, L, H] → [N, L]. */
   values(hidden: Tensor): Tensor {
-    return linear(hidden, this.head.weight, this.head.bias).squeeze(2);
+    return this.head.values(hidden);
   }
 
   /** Old log-probs and values, per-token rewards, GAE advantages and returns. */
@@ -186,8 +185,7 @@ export class PPO implements Strategy {
   }
 
   dispose(): void {
-    this.head.weight.dispose();
-    this.head.bias.dispose();
+    this.head.dispose();
   }
 }
 

@@ -236,7 +236,7 @@ export class Tuner<O extends SampleOptions = SampleOptions> {
     return { ...metrics, lr: this.optimizer.lr, skipped: skip ? 1 : 0, 'time/step': seconds, samples_per_second: n / seconds };
   }
 
-  /** Frees the optimiser's view of nothing but the strategy's own tensors (the policy belongs to the caller). */
+  /** Frees the strategy's tensors (value head, proposal); the policy belongs to the caller. */
   dispose(): void {
     this.o.strategy.dispose();
   }

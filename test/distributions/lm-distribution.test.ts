@@ -62,6 +62,17 @@ test('at temperature 1 the sampling log-probs, logScore, log π and the per-toke
   d.dispose();
 });
 
+test('a vocabulary padded beyond the tokenizer never yields an id the tokenizer cannot decode', async () => {
+  manualSeed(8);
+  const eos = tokenizer.eosId!;
+  // Large initial weights make the padded ids likely if they were not banned.
+  const model = new GPT(gptConfig({ vocab_size: tokenizer.vocabSize + 200, n_positions: 48, n_embd: 16, n_layer: 1, n_head: 2, initializer_range: 1, eos_token_id: eos, bos_token_id: eos })).initWeights();
+  const d = new LMDistribution(model, tokenizer, { sampling: { maxNewTokens: 16 } });
+  const { samples } = await d.sample(32);
+  assert.ok(samples.every((s) => s.tokens!.every((t) => t < tokenizer.vocabSize)));
+  d.dispose();
+});
+
 test('with a temperature the sampling log-probs are those of the tempered distribution, not of the model', async () => {
   const d = lm(2);
   const { samples, logProbs } = await d.sample(8, undefined, { temperature: 0.5 });
