@@ -27,6 +27,7 @@ export interface GenerateProgress {
 }
 
 export interface GenerateOptions {
+  /** Clipped to the model's context (n_positions); a prompt must leave room for this many. */
   maxNewTokens: number;
   /** EOS is banned until this many tokens have been generated (default 0). */
   minNewTokens?: number;
