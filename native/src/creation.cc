@@ -101,7 +101,9 @@ static Napi::Value device(const Napi::CallbackInfo& info) { return Napi::String:
 
 static Napi::Value dispose(const Napi::CallbackInfo& info) {
   if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "dispose expects a tensor");
-  TensorWrap::Unwrap(info[0].As<Napi::Object>())->release(info.Env());
+  void* p = nullptr;
+  // Already disposed: the wrap is gone, nothing to do.
+  if (napi_unwrap(info.Env(), info[0], &p) == napi_ok && p != nullptr) static_cast<TensorWrap*>(p)->release(info.Env());
   return info.Env().Undefined();
 }
 

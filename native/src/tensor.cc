@@ -48,6 +48,10 @@ void TensorWrap::release(Napi::Env env) {
   t_ = at::Tensor();
   if (accounted_ > 0) Napi::MemoryManagement::AdjustExternalMemory(env, -accounted_);
   accounted_ = 0;
+  napi_remove_wrap(env, Value(), nullptr);
+  // Free the wrapper now: Node 20 runs finalizers only on an event-loop turn, and the small
+  // wrappers left until then fragment the heap and pin the freed LibTorch buffers.
+  delete this;
 }
 
 static TensorWrap* unwrapTensor(const Napi::CallbackInfo& info, size_t i) {
@@ -55,7 +59,11 @@ static TensorWrap* unwrapTensor(const Napi::CallbackInfo& info, size_t i) {
   if (!v.IsObject()) {
     throw Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be a tensor");
   }
-  return TensorWrap::Unwrap(v.As<Napi::Object>());
+  void* p = nullptr;
+  if (napi_unwrap(info.Env(), v, &p) != napi_ok || p == nullptr) {
+    throw Napi::Error::New(info.Env(), TensorWrap::Is(v) ? "tensor used after dispose()" : "argument " + std::to_string(i) + " must be a tensor");
+  }
+  return static_cast<TensorWrap*>(p);
 }
 
 at::Tensor& tensorArg(const Napi::CallbackInfo& info, size_t i) { return unwrapTensor(info, i)->tensor(info.Env()); }
@@ -77,7 +85,9 @@ std::vector<at::Tensor> tensorListArg(const Napi::CallbackInfo& info, size_t i) 
   for (uint32_t k = 0; k < arr.Length(); ++k) {
     Napi::Value v = arr[k];
     if (!v.IsObject()) throw Napi::TypeError::New(info.Env(), "array element " + std::to_string(k) + " must be a tensor");
-    out.push_back(TensorWrap::Unwrap(v.As<Napi::Object>())->tensor(info.Env()));
+    void* p = nullptr;
+    if (napi_unwrap(info.Env(), v, &p) != napi_ok || p == nullptr) throw Napi::Error::New(info.Env(), "tensor used after dispose()");
+    out.push_back(static_cast<TensorWrap*>(p)->tensor(info.Env()));
   }
   return out;
 }

@@ -50,14 +50,25 @@ export class Tensor implements Disposable {
 
   // Copies out.
   toFloat32Array(): Float32Array {
-    const a = native.toArray(this.dtype === 'float32' ? this.handle : native.to(this.handle, 'float32'));
-    return a as Float32Array;
+    return this.copyOut('float32') as Float32Array;
   }
   toFloat64Array(): Float64Array {
-    return native.toArray(native.to(this.handle, 'float64')) as Float64Array;
+    return this.copyOut('float64') as Float64Array;
   }
+  /** Integers (and bools) as Int32Array; the addon narrows int64 itself. */
   toInt32Array(): Int32Array {
-    return native.toArray(native.to(this.handle, 'int32')) as Int32Array;
+    const dt = this.dtype;
+    return (dt === 'int64' || dt === 'int32' ? native.toArray(this.handle) : this.copyOut('int32')) as Int32Array;
+  }
+  private copyOut(dtype: DType): Float32Array | Float64Array | Int32Array | Uint8Array {
+    if (this.dtype === dtype) return native.toArray(this.handle);
+    // The converted temporary is freed at once, not left to the garbage collector.
+    const tmp = native.to(this.handle, dtype);
+    try {
+      return native.toArray(tmp);
+    } finally {
+      native.dispose(tmp);
+    }
   }
   toBytes(): Uint8Array {
     return native.toBytes(this.handle);
@@ -78,6 +89,7 @@ export class Tensor implements Disposable {
   le(o: Operand): Tensor { return new Tensor(native.le(this.handle, h(o))); }
   gt(o: Operand): Tensor { return new Tensor(native.gt(this.handle, h(o))); }
   ge(o: Operand): Tensor { return new Tensor(native.ge(this.handle, h(o))); }
+  remainder(o: Operand): Tensor { return new Tensor(native.remainder(this.handle, h(o))); }
   maximum(o: Tensor): Tensor { return new Tensor(native.maximum(this.handle, o.handle)); }
   minimum(o: Tensor): Tensor { return new Tensor(native.minimum(this.handle, o.handle)); }
   and(o: Tensor): Tensor { return new Tensor(native.logicalAnd(this.handle, o.handle)); }
