@@ -23,7 +23,9 @@ function median(xs: number[]): number {
 }
 
 function runChild(cmd: string, args: string[]): Measurement {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env: { ...process.env } });
+  // Both sides get the same OpenMP wait policy (posterior's default, PASSIVE, unless set).
+  const env = { ...process.env, OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as Measurement;

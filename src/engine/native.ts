@@ -94,4 +94,10 @@ function addonPath(): string {
   throw new PosteriorError('the native addon is not built: run `npm run setup` (or `node scripts/build-native.mjs`)');
 }
 
+// OpenMP reads its wait policy once, when LibTorch is loaded. Busy-waiting workers
+// (the default) cost several-fold on a shared or oversubscribed machine (measured:
+// minutes instead of seconds for a sampling run at load 10 on 2 cores), so we default
+// to passive; a user who wants spinning sets OMP_WAIT_POLICY=ACTIVE.
+process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+
 export const native: NativeAddon = createRequire(import.meta.url)(addonPath()) as NativeAddon;
