@@ -59,7 +59,8 @@ function tokenizerDifference(ref: Tokenizer, model: Tokenizer): string | undefin
   return merges(ref) === merges(model) ? undefined : 'its BPE merges differ';
 }
 
-export function klFromReference(m: EvalModel, ref: Reference): KlEstimate {
+/** The reference's cached samples scored under the evaluated model (after `<|good|>` for a conditional one). */
+export function klFromReference(m: EvalModel, ref: Pick<Reference, 'dir' | 'tokenizer' | 'samples'>): KlEstimate {
   checkSharedTokenizer(ref.tokenizer, ref.dir, m.tokenizer, m.dir);
   const context = m.model.config.n_positions;
   const longest = Math.max(...ref.samples.map((s) => s.tokens.length));
