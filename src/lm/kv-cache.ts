@@ -1,7 +1,7 @@
 // Preallocated key/value cache for incremental decoding: one [B, H, capacity, D]
 // buffer per layer and per k/v, written in place, so a step costs no reallocation
 // and no concatenation (the per-token cost that a growing torch.cat cache pays).
-import { zeros } from '../engine/create.js';
+import { empty } from '../engine/create.js';
 import type { Tensor } from '../engine/tensor.js';
 
 export class KVCache {
@@ -11,7 +11,8 @@ export class KVCache {
   length = 0;
 
   constructor(layers: number, batch: number, heads: number, capacity: number, headDim: number, readonly device = 'cpu') {
-    const make = () => zeros([batch, heads, capacity, headDim], 'float32', device).keep();
+    // Uninitialised: every position is written before attention reads it.
+    const make = () => empty([batch, heads, capacity, headDim], 'float32', device).keep();
     this.keys = Array.from({ length: layers }, make);
     this.values = Array.from({ length: layers }, make);
   }
