@@ -5,7 +5,7 @@
 //   boundary must produce exactly that word;
 // - for code, the share of generated functions that compile: a held-out `def` line and
 //   its docstring, dedented, are the prompt; the body runs until the first line back at
-//   the top level; Python's compile() of prompt + body decides.
+//   the top level; Python's compile() of prompt + body decides, and an empty body fails.
 // Generation from a conditional model starts after `<|good|>` with the control tokens
 // banned, as all its sampling does; the loss is of the plain text.
 import type { CorpusDocument } from '../data/corpus.js';
@@ -134,6 +134,15 @@ export interface CompileChecker {
   check(texts: readonly string[], opts: { contexts?: readonly string[]; compile?: boolean }): Promise<Pep8Check[]>;
 }
 
+/**
+ * Share of bodies that compile. An empty body (the model went straight back to the top
+ * level) leaves a docstring-only function, which compiles but was not written by the
+ * model, so it counts as a failure.
+ */
+export function compiledShare(bodies: readonly string[], checks: readonly Pick<Pep8Check, 'compiles'>[]): number {
+  return bodies.filter((b, i) => b.trim() !== '' && checks[i]!.compiles === true).length / bodies.length;
+}
+
 /** Share of sampled bodies that compile after their signature (LibTorch's RNG seeded by the caller). */
 export async function compileRate(m: EvalModel, signatures: readonly string[], checker: CompileChecker): Promise<number> {
   const room = Math.floor(m.model.config.n_positions / 2);
@@ -142,6 +151,5 @@ export async function compileRate(m: EvalModel, signatures: readonly string[], c
   if (fits.length === 0) return NaN;
   const samples = sampleTexts(m, prompts.filter((p) => p.length <= room), 1, EVAL_SAMPLING);
   const bodies = samples.map((s) => functionBody(s.text, s.finished));
-  const checks = await checker.check(bodies, { contexts: fits, compile: true });
-  return checks.filter((c) => c.compiles === true).length / checks.length;
+  return compiledShare(bodies, await checker.check(bodies, { contexts: fits, compile: true }));
 }

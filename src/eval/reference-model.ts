@@ -113,6 +113,7 @@ export async function trainReference(opts: TrainReferenceOptions): Promise<Refer
   const budget = opts.budget ?? DEFAULT_REFERENCE_BUDGET;
   const seed = opts.seed ?? 0;
   const count = opts.samples ?? DEFAULT_REFERENCE_SAMPLES;
+  const batchSize = opts.batchSize ?? 16;
   if (!Number.isInteger(count) || count < 1) fail(`the number of reference samples must be a positive integer, got ${count}`);
   let manifest: ReferenceManifest | undefined;
   await buildDirAtomic(resolve(opts.outDir), async (staging) => {
@@ -128,8 +129,9 @@ export async function trainReference(opts: TrainReferenceOptions): Promise<Refer
         // A corpus too small to have validation documents lends some of its training ones.
         ...(corpus.files.validation.documents > 0 ? { validation: join(opts.corpusDir, corpus.files.validation.file) } : {}),
       },
-      optimizer: { lr: opts.lr ?? 1e-3, min_lr: (opts.lr ?? 1e-3) / 10, warmup_steps: 100 },
-      training: { tokens: budget, batch_size: opts.batchSize ?? 16, eval_interval: 500, checkpoint_interval: 1_000_000 },
+      // A short run (a smoke test) would otherwise spend all of it warming up.
+      optimizer: { lr: opts.lr ?? 1e-3, min_lr: (opts.lr ?? 1e-3) / 10, warmup_steps: Math.min(100, Math.floor(budget / (batchSize * size.block_size) / 10)) },
+      training: { tokens: budget, batch_size: batchSize, eval_interval: 500, checkpoint_interval: 1_000_000 },
       samples: { count: 0 },
     }, `reference for task ${opts.task}`);
     const result = await pretrain(config, { stream: opts.stream });

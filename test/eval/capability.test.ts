@@ -5,7 +5,7 @@ import { noGrad } from '../../src/engine/autograd.js';
 import { manualSeed } from '../../src/engine/random.js';
 import { tidy } from '../../src/engine/scope.js';
 import type { CorpusDocument } from '../../src/data/corpus.js';
-import { compileRate, firstWord, functionBody, heldOutLoss, heldOutSignatures, nextWordAccuracy, nextWordItems } from '../../src/eval/capability.js';
+import { compiledShare, compileRate, firstWord, functionBody, heldOutLoss, heldOutSignatures, nextWordAccuracy, nextWordItems } from '../../src/eval/capability.js';
 import { BAD_TOKEN, GOOD_TOKEN } from '../../src/eval/control-tokens.js';
 import { evalModel } from '../../src/eval/eval-model.js';
 import { trainBpe } from '../../src/lm/bpe-trainer.js';
@@ -33,14 +33,13 @@ const CAT = gpt2.encode(' cat');
 /**
  * A GPT whose next token never depends on the context: every block is zero, the final
  * LayerNorm's gain is 0 and its bias e_0, so the logits are column 0 of the token
- * embedding, where ` cat` has 5 and `favourite` (if given) 10.
+ * embedding: `logits[id]` for the ids given, 0 elsewhere.
  */
-function constantModel(vocab: number, favourite?: number): GPT {
+function constantModel(vocab: number, logits: Record<number, number>): GPT {
   const model = new GPT(gptConfig({ vocab_size: vocab, n_positions: 64, n_embd: 8, n_layer: 1, n_head: 1 }));
   const C = 8;
   const wte = new Float32Array(vocab * C);
-  wte[CAT[0]! * C] = 5;
-  if (favourite !== undefined) wte[favourite * C] = 10;
+  for (const [id, z] of Object.entries(logits)) wte[Number(id) * C] = z;
   noGrad(() => tidy(() => {
     model.p('transformer.wte.weight').copy_(tensor(wte, [vocab, C]));
     model.p('transformer.ln_f.weight').fill_(0);
@@ -70,12 +69,12 @@ test('next-word items: the last word of a segment after three or more words, its
 });
 
 test('next-word accuracy on a toy: a model that always says " cat" gets the two cat sentences of three', () => {
-  const m = evalModel('toy', constantModel(gpt2.vocabSize), gpt2);
+  const m = evalModel('toy', constantModel(gpt2.vocabSize, { [CAT[0]!]: 5 }), gpt2);
   assert.equal(nextWordAccuracy(m, nextWordItems(docs, 10)), 2 / 3);
   // A conditional model prefers <|good|> even more, but it is banned, so it still says " cat".
   const tok = Tokenizer.fromJSON(gpt2.toJSON());
   const [good] = tok.addSpecialTokens([GOOD_TOKEN, BAD_TOKEN]);
-  const cond = evalModel('toy', constantModel(tok.vocabSize, good), tok);
+  const cond = evalModel('toy', constantModel(tok.vocabSize, { [CAT[0]!]: 5, [good!]: 10 }), tok);
   assert.equal(cond.conditional, true);
   assert.equal(nextWordAccuracy(cond, nextWordItems(docs, 10)), 2 / 3);
 });
@@ -137,8 +136,11 @@ test('a function body runs to the first top-level line; a body cut by the token 
   assert.equal(functionBody('    pass\n# comment\n', true), '    pass');
 });
 
-test('compile rate: each signature gets one sampled body, checked as signature + body', async () => {
-  const m = evalModel('toy', constantModel(gpt2.vocabSize), gpt2);
+test('compile rate: each signature gets one sampled body, checked as signature + body; an empty body fails', async () => {
+  // " cat" and <|endoftext|> tie far above the rest: at least 10 " cat"s (min new tokens), then soon an end.
+  const tok = trainBpe(['the cat sat on the mat. the cat sat on the cat.'], { vocabSize: 280, specialTokens: ['<|endoftext|>'] });
+  const [cat] = tok.encode(' cat');
+  const m = evalModel('toy', constantModel(tok.vocabSize, { [cat!]: 20, [tok.eosId!]: 20 }), tok);
   const signatures = ['def f():\n    """F."""\n', 'def g(x):\n    """G."""\n', 'def h():\n    """H."""\n'];
   const seen: { texts: readonly string[]; contexts?: readonly string[]; compile?: boolean }[] = [];
   const checker = {
@@ -147,9 +149,10 @@ test('compile rate: each signature gets one sampled body, checked as signature +
       return texts.map((_, i) => ({ violations: 0, characters: 0, lineViolations: new Int32Array(0), lineCharacters: new Int32Array(0), lineEnds: new Int32Array(0), compiles: i !== 1 }));
     },
   };
+  manualSeed(0);
   assert.equal(await compileRate(m, signatures, checker), 2 / 3);
   assert.deepEqual(seen[0]!.contexts, signatures);
   assert.equal(seen[0]!.compile, true);
-  // " cat cat …" never returns to the top level and is cut by the limit: its one, unfinished line goes.
-  assert.deepEqual(seen[0]!.texts, ['', '', '']);
+  for (const body of seen[0]!.texts) assert.match(body, /^( cat){10,}$/);
+  assert.equal(compiledShare(['', '    x = 1', '    y', '  \n'], [{ compiles: true }, { compiles: true }, { compiles: false }, { compiles: true }]), 1 / 4);
 });
