@@ -74,6 +74,11 @@ export class ConditionalObjective implements Objective {
   }
 }
 
+/** Whether the tokenizer has both control tokens (a conditionally trained model). */
+export function hasControlTokens(tokenizer: Tokenizer): boolean {
+  return tokenizer.tokenToId(GOOD_TOKEN) !== undefined && tokenizer.tokenToId(BAD_TOKEN) !== undefined;
+}
+
 /** [<|good|>, <|bad|>] ids: what generation bans; `model` names the model in the sentence if they are missing. */
 export function controlTokenIds(tokenizer: Tokenizer, model = 'the model'): [good: number, bad: number] {
   const good = tokenizer.tokenToId(GOOD_TOKEN), bad = tokenizer.tokenToId(BAD_TOKEN);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { noGrad } from '../../../src/engine/autograd.js';
 import { tidy } from '../../../src/engine/scope.js';
 import type { Document } from '../../../src/pretrain/corpus.js';
-import { BAD_TOKEN, ConditionalObjective, conditionalPrompt, controlTokenIds, GOOD_TOKEN } from '../../../src/pretrain/objectives/conditional.js';
+import { BAD_TOKEN, ConditionalObjective, conditionalPrompt, controlTokenIds, GOOD_TOKEN, hasControlTokens } from '../../../src/pretrain/objectives/conditional.js';
 import { tokenizeDocuments } from '../../../src/pretrain/tokenize-documents.js';
 import { PosteriorError } from '../../../src/util/errors.js';
 import { tinyModel, tinyTokenizer } from './fixtures.js';
@@ -96,6 +96,7 @@ test('inference helpers: the <|good|> prompt after <|endoftext|>, the ids to ban
   const { tokenizer } = setup();
   const [good, bad] = controlTokenIds(tokenizer);
   assert.deepEqual([good, bad], [tokenizer.tokenToId(GOOD_TOKEN), tokenizer.tokenToId(BAD_TOKEN)]);
+  assert.deepEqual([hasControlTokens(tokenizer), hasControlTokens(tinyTokenizer())], [true, false]);
   assert.deepEqual([...conditionalPrompt(tokenizer)], [tokenizer.eosId, good]);
   assert.deepEqual([...conditionalPrompt(tokenizer, 'the cat')], [tokenizer.eosId, good, ...tokenizer.encode('the cat')]);
   assert.throws(() => conditionalPrompt(tinyTokenizer(), '', 'model runs/mle/model'),
