@@ -6,7 +6,7 @@ import { loadModel } from '../lm/checkpoint.js';
 import type { GPT } from '../lm/gpt.js';
 import type { Tokenizer } from '../lm/tokenizer.js';
 import { fail } from '../util/errors.js';
-import { BAD_TOKEN, conditionalPrompt, controlTokenIds, GOOD_TOKEN } from './control-tokens.js';
+import { BAD_TOKEN, conditionalPrompt, controlTokenIds, GOOD_TOKEN, hasControlTokens } from '../pretrain/objectives/conditional.js';
 
 export interface EvalModel {
   /** Where it was loaded from, for sentences. */
@@ -25,16 +25,16 @@ export interface EvalModel {
 export function evalModel(dir: string, model: GPT, tokenizer: Tokenizer, conditional?: boolean): EvalModel {
   const eosId = tokenizer.eosId;
   if (eosId === undefined) fail(`the tokenizer of ${dir} has no <|endoftext|>, which starts every unconditional sample`);
-  const controls = controlTokenIds(tokenizer);
+  const controls = hasControlTokens(tokenizer);
   if (conditional && !controls) fail(`model ${dir} has no ${GOOD_TOKEN} and ${BAD_TOKEN} tokens, so it cannot be evaluated as a conditional model`);
-  const isConditional = conditional ?? controls !== null;
-  for (const id of [eosId, ...(controls ? [controls.good, controls.bad] : [])]) {
+  const isConditional = conditional ?? controls;
+  const banned = isConditional ? controlTokenIds(tokenizer, `model ${dir}`) : [];
+  for (const id of [eosId, ...banned]) {
     if (id >= model.config.vocab_size) fail(`the tokenizer of ${dir} has token id ${id}, beyond the model's vocabulary of ${model.config.vocab_size}`);
   }
   return {
-    dir, model, tokenizer, eosId, conditional: isConditional,
-    prompt: isConditional ? conditionalPrompt(tokenizer) : Int32Array.of(eosId),
-    banned: isConditional && controls ? [controls.good, controls.bad] : [],
+    dir, model, tokenizer, eosId, conditional: isConditional, banned,
+    prompt: isConditional ? conditionalPrompt(tokenizer, '', `model ${dir}`) : Int32Array.of(eosId),
   };
 }
 

@@ -6,7 +6,7 @@ import type { GPT } from '../lm/gpt.js';
 import { scoreContinuations } from '../lm/logprob.js';
 import type { Tokenizer } from '../lm/tokenizer.js';
 import { fail } from '../util/errors.js';
-import { BAD_TOKEN, GOOD_TOKEN } from './control-tokens.js';
+import { BAD_TOKEN, GOOD_TOKEN } from '../pretrain/objectives/conditional.js';
 import type { EvalModel } from './eval-model.js';
 import type { Reference, ReferenceSample } from './reference-model.js';
 

@@ -6,7 +6,7 @@ import { manualSeed } from '../../src/engine/random.js';
 import { tidy } from '../../src/engine/scope.js';
 import type { CorpusDocument } from '../../src/data/corpus.js';
 import { compiledShare, compileRate, firstWord, functionBody, heldOutLoss, heldOutSignatures, nextWordAccuracy, nextWordItems } from '../../src/eval/capability.js';
-import { BAD_TOKEN, GOOD_TOKEN } from '../../src/eval/control-tokens.js';
+import { BAD_TOKEN, GOOD_TOKEN } from '../../src/pretrain/objectives/conditional.js';
 import { evalModel } from '../../src/eval/eval-model.js';
 import { trainBpe } from '../../src/lm/bpe-trainer.js';
 import { GPT } from '../../src/lm/gpt.js';

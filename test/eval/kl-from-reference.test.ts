@@ -4,7 +4,7 @@ import { tensor } from '../../src/engine/create.js';
 import { noGrad } from '../../src/engine/autograd.js';
 import { manualSeed } from '../../src/engine/random.js';
 import { tidy } from '../../src/engine/scope.js';
-import { BAD_TOKEN, GOOD_TOKEN } from '../../src/eval/control-tokens.js';
+import { BAD_TOKEN, GOOD_TOKEN } from '../../src/pretrain/objectives/conditional.js';
 import { evalModel } from '../../src/eval/eval-model.js';
 import { checkSharedTokenizer, klEstimate, klFromReference, klFromSamples } from '../../src/eval/kl-from-reference.js';
 import { drawReferenceSamples } from '../../src/eval/reference-model.js';
