@@ -50,8 +50,8 @@ export interface Objective {
   extendTokenizer?(tokenizer: Tokenizer): void;
   /** Initialises what the objective owns in a freshly initialised model; not called when resuming. */
   initModel?(model: GPT, tokenizer: Tokenizer): void;
-  /** Trainable tensors beyond the model's, by name: optimised, clipped and checkpointed with it. */
-  parameters?(): Map<string, Tensor>;
+  /** Trainable tensors beyond the model's, by name, sized to `model` (AWR's value head): optimised, clipped and checkpointed with it. */
+  parameters?(model: GPT): Map<string, Tensor>;
   /** Rewrites the training documents before packing (drop, insert tokens); validation data stays as read. */
   prepare?(docs: readonly Document[], tokenized: TokenizedDocument[], ctx: PrepareContext): TokenizedDocument[];
 }

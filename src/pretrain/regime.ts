@@ -53,10 +53,8 @@ export class FinetuneRegime implements Objective {
     this.inner.initModel?.(model, tokenizer);
   }
 
-  parameters(model?: GPT): Map<string, Tensor> {
-    // AWR sizes its value head by the model (see awr.ts); the model is passed on when given.
-    const own = this.inner.parameters as ((model?: GPT) => Map<string, Tensor>) | undefined;
-    return own?.call(this.inner, model) ?? new Map();
+  parameters(model: GPT): Map<string, Tensor> {
+    return this.inner.parameters?.(model) ?? new Map();
   }
 
   /** The documents of the second half. */

@@ -25,9 +25,10 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { fail } from '../util/errors.js';
 import { progress, type Progress, type ProgressStream } from '../util/progress.js';
 import { objectiveSpec, totalSteps, type PretrainConfig } from './config.js';
-import { ensureEos, packCorpora, readCorpora, trainTokenizer, type PackedData } from './data.js';
+import { ensureEos, readCorpora, trainTokenizer, type PackedData } from './data.js';
 import type { Objective, TrainBatch } from './objective.js';
 import { createObjective } from './objectives/index.js';
+import { dataAt, packPhases, switchesData, type DataPhases } from './regime.js';
 import { CHECKPOINT_DIR, loadObjectiveParams, loadRunCheckpoint, MODEL_DIR, saveRunCheckpoint, type RunParts } from './run-checkpoint.js';
 import { warmupCosine, type Schedule } from './schedule.js';
 
@@ -69,6 +70,8 @@ export interface PretrainResult {
 
 interface Session extends RunParts {
   objective: Objective;
+  /** The training data before and after the finetune regime's switch (one and the same otherwise). */
+  phases: DataPhases;
   data: PackedData;
   stream: BlockStream;
   schedule: Schedule;
@@ -128,19 +131,20 @@ function freshSession(config: PretrainConfig, objective: Objective, stream?: Pro
     : trainTokenizer(corpora.train, config.tokenizer.train!.vocab_size, config.tokenizer.train!.max_bytes, stream);
   ensureEos(tokenizer);
   objective.extendTokenizer?.(tokenizer);
-  const data = packCorpora(corpora, tokenizer, objective, config, stream);
+  const phases = packPhases(corpora, tokenizer, objective, config, stream);
   const model = new GPT(modelConfig(config, tokenizer)).initWeights();
   objective.initModel?.(model, tokenizer);
-  return session(config, objective, model, tokenizer, data, 0, { epoch: 0, index: 0 });
+  return session(config, objective, model, tokenizer, phases, 0, { epoch: 0, index: 0 });
 }
 
 async function resumeSession(config: PretrainConfig, objective: Objective, dir: string, source: string, stream?: ProgressStream): Promise<Session> {
   const loaded = await loadRunCheckpoint(dir, config, source);
-  const data = packCorpora(readCorpora(config), loaded.tokenizer, objective, config, stream);
+  const phases = packPhases(readCorpora(config), loaded.tokenizer, objective, config, stream);
+  const data = dataAt(phases, loaded.run.step);
   if (data.trainHash !== loaded.run.trainHash || data.train.numBlocks !== loaded.run.numBlocks) {
     fail(`the training data (${config.data.train}) differs from the data of the run in ${dir}, so it cannot be resumed exactly`);
   }
-  const s = session(config, objective, loaded.model, loaded.tokenizer, data, loaded.run.step, loaded.run.position);
+  const s = session(config, objective, loaded.model, loaded.tokenizer, phases, loaded.run.step, loaded.run.position);
   s.optimizer.load(loaded.state.optimizer);
   for (const t of [...loaded.state.optimizer.expAvg, ...loaded.state.optimizer.expAvgSq]) t.dispose();
   loadObjectiveParams(dir, s.objectiveParams);
@@ -148,14 +152,15 @@ async function resumeSession(config: PretrainConfig, objective: Objective, dir: 
   return s;
 }
 
-function session(config: PretrainConfig, objective: Objective, model: GPT, tokenizer: Tokenizer, data: PackedData, step: number, position: { epoch: number; index: number }): Session {
+function session(config: PretrainConfig, objective: Objective, model: GPT, tokenizer: Tokenizer, phases: DataPhases, step: number, position: { epoch: number; index: number }): Session {
   const o = config.optimizer;
-  const objectiveParams = objective.parameters?.() ?? new Map<string, Tensor>();
+  const data = dataAt(phases, step);
+  const objectiveParams = objective.parameters?.(model) ?? new Map<string, Tensor>();
   const extra: ParamGroup[] = objectiveParams.size ? [{ params: [...objectiveParams.values()] }] : [];
   const optimizer = new AdamW([...model.paramGroups(o.weight_decay), ...extra], { lr: o.lr, betas: o.betas, eps: o.eps, weightDecay: o.weight_decay });
   const steps = totalSteps(config);
   return {
-    config, objective, model, tokenizer, optimizer, objectiveParams, data, step, totalSteps: steps,
+    config, objective, model, tokenizer, optimizer, objectiveParams, phases, data, step, totalSteps: steps,
     stream: new BlockStream(data.train, config.seed, position),
     schedule: warmupCosine({ lr: o.lr, minLr: o.min_lr, warmupSteps: o.warmup_steps, totalSteps: steps }),
     params: [...model.parameters(), ...objectiveParams.values()],
@@ -189,6 +194,7 @@ async function loop(s: Session, metrics: MetricsWriter, bar: Progress, checkpoin
       fail(nonFiniteSentence(s.step + 1, r, lastCheckpoint, checkpointDir));
     }
     s.step++;
+    if (switchesData(s.phases, s.step)) startPhase(s);
     record.tokens_per_second = r.tokens / ((performance.now() - started) / 1000);
     rates.push(record.tokens_per_second);
     loss = r.loss;
@@ -210,6 +216,12 @@ async function loop(s: Session, metrics: MetricsWriter, bar: Progress, checkpoin
   const modelDir = interrupted ? null : join(s.config.out_dir, MODEL_DIR);
   if (modelDir) saveModel(modelDir, s.model, { tokenizer: s.tokenizer });
   return { modelDir, steps: s.step, totalSteps: s.totalSteps, interrupted, loss, valLoss, tokensPerSecond: median(rates) };
+}
+
+// The finetune regime's second half trains on the objective's documents, from their first epoch.
+function startPhase(s: Session): void {
+  s.data = dataAt(s.phases, s.step);
+  s.stream = new BlockStream(s.data.train, s.config.seed);
 }
 
 interface StepResult {

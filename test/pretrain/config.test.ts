@@ -53,7 +53,7 @@ test('unknown fields, wrong types and broken rules are one sentence naming file 
 test('the objective is named by its registry, and its parameters are checked strictly', () => {
   const c = parsePretrainConfig({ ...minimal(), objective: { name: 'mle' } }, 'config run.yaml');
   assert.equal(createObjective(objectiveSpec(c), 'config run.yaml').name, 'mle');
-  assert.throws(() => createObjective({ name: 'magic' }, 'config run.yaml'), /^PosteriorError: config run.yaml: field `objective` names an unknown objective 'magic' \(known: mle\)$/);
+  assert.throws(() => createObjective({ name: 'magic' }, 'config run.yaml'), /^PosteriorError: config run.yaml: field `objective` names an unknown objective 'magic' \(known: mle, filtering, conditional, unlikelihood, rwr, awr\)$/);
   assert.throws(() => createObjective({ name: 'mle', alpha: 1 }, 'config run.yaml'), /config run.yaml: unknown field `objective.alpha`/);
 });
 
