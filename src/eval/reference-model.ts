@@ -11,7 +11,7 @@
 // limit are prefixes, whose log-probability is that of the prefix, so the estimate
 // is the KL between the distributions of length-limited prefixes. The directory is
 // built in staging and renamed into place, so an interrupted training leaves none.
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { readManifest } from '../data/corpus.js';
@@ -115,8 +115,12 @@ export async function trainReference(opts: TrainReferenceOptions): Promise<Refer
   const count = opts.samples ?? DEFAULT_REFERENCE_SAMPLES;
   const batchSize = opts.batchSize ?? 16;
   if (!Number.isInteger(count) || count < 1) fail(`the number of reference samples must be a positive integer, got ${count}`);
+  const out = resolve(opts.outDir);
+  if (existsSync(out) && (!statSync(out).isDirectory() || (readdirSync(out).length > 0 && !existsSync(join(out, REFERENCE_FILE))))) {
+    fail(`refusing to replace ${opts.outDir} with a reference: it is not empty and holds no ${REFERENCE_FILE}`);
+  }
   let manifest: ReferenceManifest | undefined;
-  await buildDirAtomic(resolve(opts.outDir), async (staging) => {
+  await buildDirAtomic(out, async (staging) => {
     const config = parsePretrainConfig({
       out_dir: join(staging, 'run'),
       seed,

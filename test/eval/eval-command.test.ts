@@ -66,6 +66,8 @@ test('posterior reference trains, caches its samples and refuses to overwrite wi
   const again = cli('reference', '--task', 'pep8', '--corpus', corpus, '--out', reference);
   assert.equal(again.status, 1);
   assert.equal(again.stderr, `posterior: ${reference} already holds a reference for task pep8; pass --force to train a new one\n`);
+  const elsewhere = cli('reference', '--task', 'pep8', '--corpus', corpus, '--out', corpus);
+  assert.equal(elsewhere.stderr, `posterior: refusing to replace ${corpus} with a reference: it is not empty and holds no reference.json\n`);
 });
 
 test('posterior eval on a tiny model prints every metric as one JSON object and records it in the run store', async () => {
