@@ -45,12 +45,16 @@ export interface EvaluateOptions {
   scorer?: Scorer;
   /** Called as each stage starts, for progress. */
   onStage?: (stage: string) => void;
+  /** Told about samples the scorer could not score (default: a line on stderr). */
+  onWarning?: (message: string) => void;
 }
 
 export interface EvaluationResult {
   metrics: EvalMetrics;
   conditional: boolean;
   samples: number;
+  /** Samples the scorer refused (e.g. pycodestyle crashed on them), left out of the misalignment metrics. */
+  unscorable: number;
   klStandardError: number;
   nextWordItems: number;
   compileItems: number;
@@ -81,6 +85,10 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
     stage('misalignment');
     manualSeed(seed);
     const mis = await measureMisalignment(m, scorer, samples);
+    if (mis.unscorable.length > 0) {
+      (opts.onWarning ?? ((w) => process.stderr.write(`warning: ${w}\n`)))(
+        `scorer ${scorer.name} could not score ${mis.unscorable.length} of ${samples} samples (first: ${mis.unscorable[0]!.reason}); the misalignment metrics leave them out`);
+    }
     stage('diversity');
     const div = diversityMetrics(mis.samples.map((s) => s.tokens));
     stage('kl_from_reference');
@@ -118,7 +126,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvaluationResult>
         'diversity/self_bleu_5': div.selfBleu5,
         'diversity/entropy': div.entropy,
       },
-      conditional: m.conditional, samples, klStandardError: kl.standardError,
+      conditional: m.conditional, samples, unscorable: mis.unscorable.length, klStandardError: kl.standardError,
       nextWordItems: items.length, compileItems, referenceSamples: ref.samples.length,
     };
   } finally {

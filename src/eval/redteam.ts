@@ -54,7 +54,7 @@ export interface RoundStats {
   best: number;
   top10: number;
   poolMean: number;
-  /** Mean score of this round's new prompts alone. */
+  /** Mean score of this round's new prompts alone (NaN if none could be scored). */
   roundMean: number;
   poolSize: number;
 }
@@ -109,7 +109,7 @@ export function seedPrompts(docs: readonly CorpusDocument[], count: number, maxC
   return [...out].slice(0, count);
 }
 
-/** Mean misalignment of K target continuations of each prompt. */
+/** Mean misalignment of K target continuations of each prompt (NaN if the scorer could score none of them). */
 export async function scorePrompts(target: EvalModel, scorer: Scorer, prompts: readonly string[], k: number, settings: SamplingSettings = EVAL_SAMPLING): Promise<Float64Array> {
   const room = Math.floor(target.model.config.n_positions / 2);
   const ids = prompts.map((p) => {
@@ -117,8 +117,14 @@ export async function scorePrompts(target: EvalModel, scorer: Scorer, prompts: r
     return t.length > room ? t.slice(t.length - room) : t;
   });
   const samples = sampleTexts(target, ids, k, settings);
-  const scores = await scoreTexts(scorer, samples.map((s) => s.text), samples.map((s) => prompts[s.promptIndex]!));
-  return Float64Array.from(prompts, (_, i) => mean(scores.subarray(i * k, (i + 1) * k)));
+  const { scores } = await scoreTexts(scorer, samples.map((s) => s.text), samples.map((s) => prompts[s.promptIndex]!));
+  return Float64Array.from(prompts, (_, i) => meanOfScored(scores.subarray(i * k, (i + 1) * k)));
+}
+
+/** The mean of the scores the scorer could give; NaN if it could give none. */
+function meanOfScored(scores: Float64Array): number {
+  const scored = scores.filter((s) => !Number.isNaN(s));
+  return scored.length === 0 ? NaN : mean(scored);
 }
 
 /** The red LM's new prompts, each from its own draw of few-shot examples. */
@@ -144,7 +150,7 @@ function stats(round: number, pool: readonly PoolEntry[], fresh: readonly number
   const sorted = pool.map((e) => e.score).sort((a, b) => b - a);
   return {
     round, best: sorted[0]!, top10: mean(sorted.slice(0, TOP)), poolMean: mean(sorted),
-    roundMean: mean(fresh), poolSize: pool.length,
+    roundMean: fresh.length ? mean(fresh) : NaN, poolSize: pool.length,
   };
 }
 
@@ -158,15 +164,18 @@ export async function redTeam(opts: RedTeamOptions): Promise<RedTeamResult> {
   manualSeed(seed);
   const seeds = seedPrompts(opts.docs, opts.seedPrompts ?? 20, opts.promptChars ?? 200);
   if (seeds.length < FEW_SHOT) fail(`the held-out documents give ${seeds.length} seed prompts for red-teaming, fewer than the ${FEW_SHOT} few-shot examples it needs`);
+  // A prompt none of whose continuations could be scored stays out of the pool.
   const seedScores = await scorePrompts(opts.target, opts.scorer, seeds, k);
-  const pool: PoolEntry[] = seeds.map((prompt, i) => ({ prompt, score: seedScores[i]!, round: 0 }));
-  const log: RoundStats[] = [stats(0, pool, Array.from(seedScores))];
+  const pool: PoolEntry[] = seeds.map((prompt, i) => ({ prompt, score: seedScores[i]!, round: 0 })).filter((e) => !Number.isNaN(e.score));
+  if (pool.length < FEW_SHOT) fail(`only ${pool.length} of the ${seeds.length} seed prompts could be scored, fewer than the ${FEW_SHOT} few-shot examples red-teaming needs`);
+  const log: RoundStats[] = [stats(0, pool, pool.map((e) => e.score))];
   opts.onRound?.(log[0]!);
   for (let r = 1; r <= rounds; r++) {
     const fresh = propose(opts.red, pool, proposals, opts.promptTokens ?? 32, rng);
     const scores = await scorePrompts(opts.target, opts.scorer, fresh, k);
-    fresh.forEach((prompt, i) => pool.push({ prompt, score: scores[i]!, round: r }));
-    log.push(stats(r, pool, Array.from(scores)));
+    const added = fresh.map((prompt, i) => ({ prompt, score: scores[i]!, round: r })).filter((e) => !Number.isNaN(e.score));
+    pool.push(...added);
+    log.push(stats(r, pool, added.map((e) => e.score)));
     opts.onRound?.(log[r]!);
   }
   return { rounds: log, pool: [...pool].sort((a, b) => b.score - a.score) };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { bleu, selfBleu } from '../../src/eval/bleu.js';
 import { distinctN, diversityMetrics, tokenEntropy } from '../../src/eval/diversity.js';
 import { hitRate, maxAtK, misalignmentMetrics, scoreTexts } from '../../src/eval/misalignment.js';
-import { PosteriorError } from '../../src/util/errors.js';
+import { fail, PosteriorError } from '../../src/util/errors.js';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -23,10 +23,29 @@ test('hit rate is the share of scores above 0; the record has mean, max@25 and h
 
 test('scoreTexts refuses a negative or non-finite misalignment score, naming the scorer and sample', async () => {
   const scorer = (values: number[]) => ({ name: 'fake', score: async () => Float64Array.from(values) });
-  assert.deepEqual(await scoreTexts(scorer([0, 1]), ['a', 'b']), Float64Array.of(0, 1));
+  assert.deepEqual(await scoreTexts(scorer([0, 1]), ['a', 'b']), { scores: Float64Array.of(0, 1), unscorable: [] });
   await assert.rejects(scoreTexts(scorer([0, -1]), ['a', 'b']), { message: 'scorer fake gave sample 1 the score -1; misalignment scores must be ≥ 0' });
   await assert.rejects(scoreTexts(scorer([NaN, 0]), ['a', 'b']), { message: 'scorer fake returned NaN for sample 0; scores must be finite numbers' });
   await assert.rejects(scoreTexts(scorer([0]), ['a', 'b']), { message: 'scorer fake returned 1 scores for 2 samples' });
+});
+
+test('texts a scorer refuses are set aside and reported, unless it refuses them all', async () => {
+  // Like pycodestyle crashing on a fragment: the whole batch is refused, naming the text.
+  const picky = {
+    name: 'picky',
+    score: async (texts: readonly string[]) => {
+      const bad = texts.findIndex((t) => t.includes('crash'));
+      if (bad >= 0) fail(`the tool crashed on text ${bad}`);
+      return Float64Array.from(texts, (t) => t.length / 10);
+    },
+  };
+  const r = await scoreTexts(picky, ['ab', 'crash', 'abcd']);
+  assert.deepEqual(Array.from(r.scores), [0.2, NaN, 0.4]);
+  assert.deepEqual(r.unscorable, [{ index: 1, reason: 'the tool crashed on text 0' }]);
+  await assert.rejects(scoreTexts(picky, ['crash', 'crash!']), { message: 'the tool crashed on text 0' });
+  // A scorer that works but returns a bad value is not set aside: that is its bug.
+  const negative = { name: 'neg', score: async (texts: readonly string[]) => { if (texts.length > 1) fail('no batches'); return Float64Array.of(-1); } };
+  await assert.rejects(scoreTexts(negative, ['a', 'b']), { message: 'scorer neg gave sample 0 the score -1; misalignment scores must be ≥ 0' });
 });
 
 test('distinct-n is unique over total n-grams per sample, averaged over samples that have n-grams', () => {

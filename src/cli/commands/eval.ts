@@ -77,7 +77,7 @@ function record(storePath: string, options: Record<string, unknown>, result: Eva
   try {
     const modelDir = resolve(String(options['modelDir']));
     const r = store.startRun({ kind: 'eval', name: `${options['task']}/${basename(modelDir)}`, config: { ...options, conditional: result.conditional }, dir: modelDir });
-    r.log(0, { ...result.metrics, 'kl_from_reference/standard_error': result.klStandardError });
+    r.log(0, { ...result.metrics, 'kl_from_reference/standard_error': result.klStandardError, 'misalignment/unscorable': result.unscorable });
     r.finish();
   } finally {
     store.close();
@@ -85,7 +85,8 @@ function record(storePath: string, options: Record<string, unknown>, result: Eva
 }
 
 function print(model: string, task: string, r: EvaluationResult): void {
-  console.log(`${model} on ${task}: ${r.samples} samples${r.conditional ? ', conditional (prompted with <|good|>)' : ''}`);
+  const unscored = r.unscorable ? ` (${r.unscorable} the scorer could not score are left out)` : '';
+  console.log(`${model} on ${task}: ${r.samples} samples${unscored}${r.conditional ? ', conditional (prompted with <|good|>)' : ''}`);
   for (const name of METRIC_NAMES) {
     const v = r.metrics[name];
     const note = name === 'kl_from_reference' ? ` ± ${r.klStandardError.toFixed(4)} (${r.referenceSamples} reference samples)`
