@@ -23,7 +23,7 @@ const torch = libtorchDir();
 const nodeInclude = resolve(dirname(process.execPath), '..', 'include', 'node');
 const napiInclude = join(root, 'node_modules', 'node-addon-api');
 const flags = [
-  '-std=c++17', '-O2', '-fPIC', '-fvisibility=hidden', '-D_GLIBCXX_USE_CXX11_ABI=1',
+  '-std=c++20', '-O2', '-fPIC', '-fvisibility=hidden', '-D_GLIBCXX_USE_CXX11_ABI=1',
   '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-Wno-deprecated-declarations',
   `-I${nodeInclude}`, `-I${napiInclude}`,
   `-I${join(torch, 'include')}`, `-I${join(torch, 'include', 'torch', 'csrc', 'api', 'include')}`,

@@ -26,7 +26,9 @@ want=$(hash_of python/requirements.txt)
 if [ "$(cat "$stamp_dir/venv" 2>/dev/null)" != "$want" ] || [ ! -x .venv/bin/python ]; then
   say "creating .venv and installing python/requirements.txt (torch 2.13 CPU, transformers, trl, pycodestyle)"
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  .venv/bin/pip install -q --retries 0 -r python/requirements.txt
+  # pip warns about every index location this machine's configuration lists but
+  # lacks; those lines are noise here, anything else it says is passed through.
+  .venv/bin/pip install -q --retries 0 -r python/requirements.txt 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   echo "$want" > "$stamp_dir/venv"
 fi
 
