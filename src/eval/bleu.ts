@@ -20,19 +20,19 @@ export function ngramCounts(tokens: Tokens, n: number): Map<string, number> {
 }
 
 /** The length in `lengths` closest to c, the shorter on a tie. */
-export function closestLength(c: number, lengths: Iterable<number>): number {
+function closestLength(c: number, lengths: Iterable<number>): number {
   let best = Infinity;
   for (const r of lengths) if (Math.abs(r - c) < Math.abs(best - c) || (Math.abs(r - c) === Math.abs(best - c) && r < best)) best = r;
   return best;
 }
 
-export function brevityPenalty(c: number, r: number): number {
+function brevityPenalty(c: number, r: number): number {
   if (c === 0) return 0;
   return c > r ? 1 : Math.exp(1 - r / c);
 }
 
 /** BLEU from per-order clipped matches and totals (index n-1 holds order n). */
-export function combine(matches: readonly number[], totals: readonly number[], bp: number): number {
+function combine(matches: readonly number[], totals: readonly number[], bp: number): number {
   let logSum = 0;
   for (let k = 0; k < matches.length; k++) {
     if (totals[k] === 0 || matches[k] === 0) return 0;

@@ -20,7 +20,13 @@ const LOSS_BATCH = 16;
 /** Mean cross-entropy (nats per token) over the first `maxTokens` tokens of the documents. */
 export function heldOutLoss(m: EvalModel, docs: readonly CorpusDocument[], maxTokens = 65_536): number {
   const blockSize = m.model.config.n_positions;
-  const tokenized = docs.map((d) => ({ ids: m.tokenizer.encode(d.text, { special: false }) }));
+  // Only as many documents as the budget needs are tokenised.
+  const tokenized: { ids: Int32Array }[] = [];
+  for (let i = 0, n = 0; i < docs.length && n < maxTokens; i++) {
+    const ids = m.tokenizer.encode(docs[i]!.text, { special: false });
+    tokenized.push({ ids });
+    n += ids.length + 1;
+  }
   const packed = packDocuments(tokenized, { blockSize, eosId: m.eosId });
   return validationLoss(m.model, packed, LOSS_BATCH, Math.max(1, Math.ceil(maxTokens / (LOSS_BATCH * blockSize))));
 }

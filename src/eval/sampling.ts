@@ -53,7 +53,7 @@ export function unconditionalSamples(m: EvalModel, n: number, settings: Sampling
   return sampleTexts(m, [new Int32Array(0)], n, settings);
 }
 
-export function concat(a: Int32Array, b: Int32Array): Int32Array {
+function concat(a: Int32Array, b: Int32Array): Int32Array {
   const out = new Int32Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);
