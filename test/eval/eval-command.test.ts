@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareCorpus } from '../../src/data/prepare.js';
@@ -99,6 +99,30 @@ test('posterior eval on a tiny model prints every metric as one JSON object and 
   assert.equal(table.status, 0, table.stderr);
   assert.match(table.stdout, new RegExp(`misalignment/mean +${metrics['misalignment/mean']!.toFixed(4)}\\n`));
   assert.match(table.stdout, /kl_from_reference +0\.0000 ± 0\.0000 \(30 reference samples\)/);
+});
+
+test('posterior eval of a conditionally trained model prompts it with <|good|> and scores the reference samples after it', async () => {
+  await ready;
+  const config = join(dir, 'conditional.yaml');
+  writeFileSync(config, [
+    `out_dir: ${join(dir, 'conditional')}`,
+    'objective: conditional',
+    `tokenizer: {path: ${join(reference, 'model', 'tokenizer.json')}}`,
+    `data: {train: ${join(corpus, 'train.jsonl')}, validation: ${join(corpus, 'validation.jsonl')}}`,
+    'model: {n_layer: 1, n_embd: 32, n_head: 2, block_size: 64, dropout: 0}',
+    'optimizer: {warmup_steps: 2}',
+    'training: {steps: 10, batch_size: 8, eval_interval: 10}',
+    'samples: {count: 0}',
+    'threads: 1',
+  ].join('\n'));
+  const trained = cli('pretrain', '--config', config, '--json');
+  assert.equal(trained.status, 0, trained.stderr);
+  const args = ['eval', '--model', join(dir, 'conditional', 'model'), '--task', 'pep8', '--corpus', corpus, '--reference', reference, '--samples', '25', '--next-word', '10', '--compile', '3', '--store', store];
+  const table = cli(...args);
+  assert.equal(table.status, 0, table.stderr);
+  assert.match(table.stdout, /: 25 samples, conditional \(prompted with <\|good\|>\)\n/);
+  const metrics = JSON.parse(cli(...args, '--json').stdout) as Record<string, number>;
+  assert.ok(metrics['kl_from_reference']! > 0, `KL ${metrics['kl_from_reference']}`);
 });
 
 test('posterior eval: bad input is one sentence and exit code 1', async () => {
