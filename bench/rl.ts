@@ -215,7 +215,7 @@ async function main(): Promise<void> {
   }
   const sides = values.sides.split(',').map((s) => s.trim()) as SideName[];
   for (const s of sides) if (!SIDES.includes(s)) throw new Error(`unknown side ${s}; choose from ${SIDES.join(', ')}`);
-  const log = (s: string) => void process.stderr.write(`${s}\n`);
+  const log = values.json ? () => {} : (s: string) => void process.stderr.write(`${s}\n`);
 
   const prep = spawnSync(process.execPath, [CHILD, 'prepare', CACHE], { cwd: root, encoding: 'utf8' });
   if (prep.status !== 0) throw new Error(`preparing ${CACHE} failed:\n${prep.stderr}`);
@@ -226,8 +226,8 @@ async function main(): Promise<void> {
   // Both sides get the same OpenMP wait policy (posterior's default, PASSIVE, unless set).
   const ompWaitPolicy = process.env.OMP_WAIT_POLICY ?? 'PASSIVE';
   const env = { ...process.env, OMP_WAIT_POLICY: ompWaitPolicy };
-  const results = await measure(sides, setup, updates, warmup, threads, env, values.json ? () => {} : log);
-  const profile = values.profile ? profileGeneration(threads, values.json ? () => {} : log) : undefined;
+  const results = await measure(sides, setup, updates, warmup, threads, env, log);
+  const profile = values.profile ? profileGeneration(threads, log) : undefined;
 
   const trl = results.trl;
   const ratio = (s: SideResult | undefined) => (s && trl ? trl.seconds_per_update / s.seconds_per_update : null);
