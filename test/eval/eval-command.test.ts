@@ -1,7 +1,7 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareCorpus } from '../../src/data/prepare.js';
@@ -35,6 +35,7 @@ function pyFile(i: number): string {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'posterior-eval-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const corpus = join(dir, 'corpus'), reference = join(dir, 'reference'), store = join(dir, 'store.sqlite');
 const files = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`m${i}.py`, pyFile(i)]));
 
