@@ -4,6 +4,8 @@
 // −mean_i A(x_i)·log π(x_i) with A detached. GDC is this loss on a distributional
 // target (from `constrain`); CDPG is this loss with a Z_c per context (the loop's
 // per-context partition estimate, SPEC §7), the mean then running over contexts too.
+// A context with no estimate of Z_c yet (no sample has hit the target) has no defined
+// advantage; the loop leaves it out of the step (tuner.ts, `withEstimatedZ`, says why).
 import type { Tensor } from '../engine/tensor.js';
 import { required, type Rollout } from './rollout.js';
 import { LossStrategy, policyGradientLoss, type LossOutput } from './strategy.js';

@@ -15,6 +15,7 @@ import type { RunningPartitionState } from '../estimators/running-partition.js';
 import { warnLoudly, type Warn } from '../estimators/warning.js';
 import { AdamW } from '../engine/adamw.js';
 import { clipGradNorm, zeroGrad } from '../engine/autograd.js';
+import { tensor } from '../engine/create.js';
 import { manualSeed } from '../engine/random.js';
 import { tidy } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
@@ -211,8 +212,10 @@ export class Tuner<O extends SampleOptions = SampleOptions> {
     const groups = groupByContext(drawn.contexts, n);
     const scored = await scoreSamples(drawn, { ...this.o, tokenLogBase: strategy.needs.tokenLogBase });
     const logZ = scored.logTarget === undefined ? undefined : this.partition.estimate({ ...scored, logTarget: scored.logTarget, logProposal: drawn.logProposal, contexts: drawn.contexts, groups });
-    const empty = logZ !== undefined && logZ.some((z) => z === -Infinity);
-    const skip = empty && strategy.needs.target;
+    const withZ = logZ === undefined ? groups : groups.filter((g) => Number.isFinite(logZ[g[0]!]!));
+    // A target-matching method leaves out the contexts with no estimate of Z_c yet (see
+    // `withEstimatedZ`) and skips the step only when no context has one.
+    const skip = strategy.needs.target && withZ.length === 0;
     this.emptySteps = skip ? this.emptySteps + 1 : 0;
     if (this.emptySteps > 0 && this.emptySteps >= (this.o.maxEmptySteps ?? 20)) {
       fail(`no sample of the last ${this.emptySteps} steps (${this.emptySteps * n} samples) has positive weight under the target, so Z cannot be estimated: the target is unreachable from this proposal, or too rare for ${n} samples per step (raise the samples per step).`);
@@ -226,8 +229,11 @@ export class Tuner<O extends SampleOptions = SampleOptions> {
         logPolicy: precomputed ?? lp!.detach().toFloat64Array(), logTarget: scored.logTarget, logZ, reward: scored.reward, tokenLogBase: scored.tokenLogBase,
       };
       const m = this.monitor.metrics(r, scored.features, step);
-      if (!skip) Object.assign(m, strategy.update(r, ctx, lp));
-      return { r, m };
+      if (logZ !== undefined) m.contexts_with_hits = withZ.length / groups.length;
+      if (skip) return { r, m };
+      const used = strategy.needs.target && withZ.length < groups.length ? withEstimatedZ(r, lp, withZ) : { r, lp };
+      Object.assign(m, strategy.update(used.r, ctx, used.lp));
+      return { r: used.r, m };
     });
     const metrics = rollout.m;
     if (!skip) Object.assign(metrics, strategy.afterUpdate ? await strategy.afterUpdate(rollout.r, step) : {});
@@ -279,6 +285,32 @@ export class Tuner<O extends SampleOptions = SampleOptions> {
       throw new PosteriorError(`${e.message.replace(/\.$/, '')}; ${kept}.`);
     }
   }
+}
+
+/**
+ * The rollout restricted to the given context groups, and the differentiable log π of
+ * their samples. The loop hands a target-matching method only the contexts whose Z_c
+ * has an estimate, i.e. some sample of c has had P > 0. For the others the DPG advantage
+ * P/(Z_c q) − π/q is 0/0 − π/q: whatever Z_c > 0 truly is, the first term is exactly 0
+ * on these samples (P = 0 on every one), so the batch holds no estimate of c's part of
+ * ∇KL(p_c‖π_c) beyond 0. The −π/q left over is the baseline, a control variate with
+ * E_q[(π/q)∇log π] = ∇Σπ = 0: with no P-term to cancel against it is pure noise — each
+ * step would push π_c's mass off whatever c happened to sample. Leaving c out therefore
+ * drops nothing in expectation and removes that noise; and if p_c does not exist
+ * (Z_c = 0) c has no term to contribute at all. The mean in the loss then runs over the
+ * contexts used. (f-DPG likewise needs log Z_c for every sample it sees.)
+ */
+function withEstimatedZ(r: Rollout, lp: Tensor | undefined, groups: readonly (readonly number[])[]): { r: Rollout; lp: Tensor | undefined } {
+  const idx = groups.flat().sort((x, y) => x - y);
+  const pick = (xs: Float64Array): Float64Array => Float64Array.from(idx, (i) => xs[i]!);
+  const contexts = r.contexts === undefined ? undefined : idx.map((i) => r.contexts![i]!);
+  const sub: Rollout = {
+    samples: idx.map((i) => r.samples[i]!), contexts, groups: groupByContext(contexts, idx.length),
+    logProposal: pick(r.logProposal), logBase: pick(r.logBase), logPolicy: pick(r.logPolicy),
+    logTarget: r.logTarget && pick(r.logTarget), logZ: r.logZ && pick(r.logZ), reward: r.reward && pick(r.reward),
+    tokenLogBase: r.tokenLogBase && idx.map((i) => r.tokenLogBase![i]!),
+  };
+  return { r: sub, lp: lp?.indexSelect(0, tensor(Int32Array.from(idx), [idx.length], 'int64', lp.device)) };
 }
 
 function checkTokenizers(o: TunerOptions<SampleOptions>): void {
