@@ -120,6 +120,7 @@ function evaluateModel(m: TrainedModel, referenceDir: string, corpusDir: string,
     modelDir: m.modelDir, task: DEMO_TASK, corpusDir, referenceDir, scorer, seed: c.seed,
     samples: c.eval.samples, nextWordItems: c.eval.nextWordItems, compileItems: c.eval.compileItems, lossTokens: c.eval.lossTokens,
     onStage: (s) => stream.write(`  evaluate ${m.objective}: ${s}\n`),
+    onWarning: (w) => stream.write(`  evaluate ${m.objective}: warning: ${w}\n`),
   });
 }
 
@@ -131,8 +132,8 @@ async function showSamples(models: Record<DemoObjective, TrainedModel>, c: DemoC
     try {
       manualSeed(c.seed);
       const texts = unconditionalSamples(m, c.eval.shown).map((s) => s.text);
-      const scores = await scoreTexts(scorer, texts);
-      out[name] = texts.map((text, i) => ({ text, score: scores[i]! }));
+      const { scores } = await scoreTexts(scorer, texts);
+      out[name] = texts.map((text, i) => ({ text, score: Number.isNaN(scores[i]!) ? null : scores[i]! }));
     } finally {
       disposeModel(m.model);
     }
@@ -147,7 +148,8 @@ function buildReport(
   const c = o.config, f = corpus.manifest.files;
   const metrics = { mle: evaluations.mle.metrics, conditional: evaluations.conditional.metrics };
   const model = (name: DemoObjective): ModelReport => ({
-    training: models[name].summary, conditional: evaluations[name].conditional, kl_standard_error: evaluations[name].klStandardError, samples: shown[name],
+    training: models[name].summary, conditional: evaluations[name].conditional, kl_standard_error: evaluations[name].klStandardError,
+    unscorable: evaluations[name].unscorable, samples: shown[name],
   });
   return {
     format: DEMO_REPORT_FORMAT, preset: c.preset, task: DEMO_TASK, seed: c.seed,

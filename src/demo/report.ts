@@ -9,8 +9,8 @@ export const DEMO_REPORT_FORMAT = 'posterior-demo/1';
 
 export interface ShownSample {
   text: string;
-  /** Its pep8 misalignment: violations per character. */
-  score: number;
+  /** Its pep8 misalignment, violations per character; null if pycodestyle could not check it. */
+  score: number | null;
 }
 
 export interface ModelReport {
@@ -18,6 +18,8 @@ export interface ModelReport {
   /** Evaluated as a conditional model: prompted with <|good|>, control tokens banned. */
   conditional: boolean;
   kl_standard_error: number;
+  /** Evaluation samples pycodestyle could not check, left out of the misalignment metrics. */
+  unscorable: number;
   samples: ShownSample[];
 }
 
@@ -123,7 +125,7 @@ export function markdownReport(r: DemoReport, command: string): string {
   const quick = r.preset === 'quick' ? '\n> This is the quick smoke test: a tiny model on a slice of the corpus. Its numbers show that every stage runs, not the effect of the objective.\n' : '';
   const samples = (['mle', 'conditional'] as const).flatMap((name) => [
     `### ${name}${r.models[name].conditional ? ' (prompted with `<|good|>`)' : ''}`, '',
-    ...r.models[name].samples.flatMap((s, i) => [`Sample ${i + 1}, pep8 score ${formatNumber(s.score)}:`, '', fence(s.text), '']),
+    ...r.models[name].samples.flatMap((s, i) => [`Sample ${i + 1}, pep8 score ${s.score === null ? 'unavailable (pycodestyle could not check it)' : formatNumber(s.score)}:`, '', fence(s.text), '']),
   ]);
   const timings = Object.entries(r.timings_s).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
   return [
