@@ -1,10 +1,9 @@
 // `posterior pretrain --config FILE [--resume] [--json]`: train a GPT from scratch on a
 // corpus with a pretraining objective (MLE for now), with checkpoints and exact resume.
 // Ctrl-C stops at the next step boundary after writing a checkpoint.
-import { parseArgs } from 'node:util';
 import { loadPretrainConfig } from '../../pretrain/config.js';
 import { pretrain, type PretrainResult } from '../../pretrain/trainer.js';
-import { fail } from '../../util/errors.js';
+import { runFlags, untilSigint } from '../run-flags.js';
 
 export const summary = 'pretrain a GPT on a corpus from a YAML/JSON config (checkpoints, exact --resume)';
 
@@ -16,36 +15,11 @@ const USAGE = `usage: posterior pretrain --config FILE [--resume] [--json]
 Progress goes to stderr; metrics to <out_dir>/metrics.jsonl; the model to <out_dir>/model.`;
 
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: 'string' },
-        resume: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    fail(`${(e as Error).message.split(/\.(?:\s|$)/)[0]}; run 'posterior pretrain --help' for the options`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.config) fail(`--config FILE is required; run 'posterior pretrain --help' for the options`);
-  const config = loadPretrainConfig(values.config);
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
-  let result: PretrainResult;
-  try {
-    result = await pretrain(config, { resume: values.resume, source: `config ${values.config}`, signal: abort.signal });
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-  print(result, values.json);
+  const flags = runFlags('pretrain', USAGE, args);
+  if (!flags) return 0;
+  const config = loadPretrainConfig(flags.config);
+  const result = await untilSigint((signal) => pretrain(config, { resume: flags.resume, source: `config ${flags.config}`, signal }));
+  print(result, flags.json);
   return result.interrupted ? 130 : 0;
 }
 

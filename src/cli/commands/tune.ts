@@ -2,11 +2,10 @@
 // one of the distribution-matching or RL methods (dpg, kl-dpg, f-dpg, gdc, cdpg,
 // reinforce, ppo), with metrics, checkpoints and exact resume. Ctrl-C stops at the
 // next step boundary after writing a checkpoint.
-import { parseArgs } from 'node:util';
 import { loadTuneConfig, methods } from '../../tuners/config.js';
 import { setupTuning } from '../../tuners/setup.js';
 import type { TuneResult } from '../../tuners/tuner.js';
-import { fail } from '../../util/errors.js';
+import { runFlags, untilSigint } from '../run-flags.js';
 
 export const summary = 'tune a policy towards a target (DPG, KL-DPG, f-DPG, GDC, CDPG, REINFORCE, PPO) from a config';
 
@@ -19,38 +18,18 @@ const USAGE = `usage: posterior tune --config FILE [--resume] [--json]
 Progress goes to stderr; metrics to <out_dir>/metrics.jsonl; the tuned model to <out_dir>/model.`;
 
 export async function run(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: 'string' },
-        resume: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    fail(`${(e as Error).message.split(/\.(?:\s|$)/)[0]}; run 'posterior tune --help' for the options`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.config) fail(`--config FILE is required; run 'posterior tune --help' for the options`);
-  const config = loadTuneConfig(values.config);
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
-  const setup = await setupTuning(config, { source: `config ${values.config}`, resume: values.resume, signal: abort.signal });
-  let result: TuneResult;
-  try {
-    result = await setup.tuner.run({ resume: values.resume });
-  } finally {
-    process.off('SIGINT', onSigint);
-    await setup.close();
-  }
-  print(result, setup.target.fitted, values.json);
+  const flags = runFlags('tune', USAGE, args);
+  if (!flags) return 0;
+  const config = loadTuneConfig(flags.config);
+  const { result, fitted } = await untilSigint(async (signal) => {
+    const setup = await setupTuning(config, { source: `config ${flags.config}`, resume: flags.resume, signal });
+    try {
+      return { result: await setup.tuner.run({ resume: flags.resume }), fitted: setup.target.fitted };
+    } finally {
+      await setup.close();
+    }
+  });
+  print(result, fitted, flags.json);
   return result.interrupted ? 130 : 0;
 }
 
