@@ -6,8 +6,8 @@ import { evaluate, METRIC_NAMES, type EvaluationResult } from '../../eval/evalua
 import { defaultCorpusDir, defaultReferenceDir } from '../../eval/reference-model.js';
 import { defaultStorePath, openStore } from '../../runs/store.js';
 import { tasks } from '../../scorers/task-scorer.js';
-import { fail } from '../../util/errors.js';
 import { integer, parsedFlags } from '../sampling-flags.js';
+import { evaluatedModelOptions, printedUsage, requiredModel, requiredTask, taskOptions } from '../task-flags.js';
 
 export const summary = 'evaluate a model on a task: misalignment, KL from the reference, capability, diversity';
 
@@ -32,30 +32,19 @@ export async function run(args: string[]): Promise<number> {
   const { values } = parsedFlags('eval', () => parseArgs({
     args,
     options: {
-      model: { type: 'string' },
-      task: { type: 'string' },
+      ...taskOptions,
+      ...evaluatedModelOptions,
       samples: { type: 'string', default: '200' },
-      corpus: { type: 'string' },
-      reference: { type: 'string' },
-      conditional: { type: 'boolean', default: false },
       'next-word': { type: 'string', default: '200' },
       compile: { type: 'string', default: '100' },
-      seed: { type: 'string', default: '0' },
-      store: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   }));
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.model) fail("--model DIR is required; run 'posterior eval --help' for the options");
-  if (!values.task) fail(`--task is required (${tasks.join(', ')}); run 'posterior eval --help' for the options`);
-  const task = values.task;
+  if (printedUsage(values.help, USAGE)) return 0;
+  const model = requiredModel('eval', values.model);
+  const task = requiredTask('eval', values.task);
   const options = {
-    modelDir: values.model,
+    modelDir: model,
     task,
     corpusDir: values.corpus ?? defaultCorpusDir(task),
     referenceDir: values.reference ?? defaultReferenceDir(task),
@@ -68,7 +57,7 @@ export async function run(args: string[]): Promise<number> {
   const result = await evaluate({ ...options, onStage: (s) => process.stderr.write(`eval: ${s}\n`) });
   record(values.store ?? defaultStorePath(), options, result);
   if (values.json) console.log(JSON.stringify(result.metrics));
-  else print(values.model, task, result);
+  else print(model, task, result);
   return 0;
 }
 

@@ -8,9 +8,10 @@ import { disposeModel, evalModel, loadEvalModel } from '../../eval/eval-model.js
 import { redTeam, type RedTeamResult } from '../../eval/redteam.js';
 import { defaultCorpusDir, defaultReferenceDir, loadReference } from '../../eval/reference-model.js';
 import { defaultStorePath, openStore } from '../../runs/store.js';
-import { createTaskScorer, isTask, tasks } from '../../scorers/task-scorer.js';
+import { createTaskScorer, tasks } from '../../scorers/task-scorer.js';
 import { fail } from '../../util/errors.js';
 import { integer, parsedFlags } from '../sampling-flags.js';
+import { evaluatedModelOptions, knownTask, printedUsage, requiredModel, taskOptions } from '../task-flags.js';
 
 export const summary = "red-team a model by iterated few-shot prompting, the task's reference model as red LM";
 
@@ -35,30 +36,18 @@ export async function run(args: string[]): Promise<number> {
   const { values } = parsedFlags('redteam', () => parseArgs({
     args,
     options: {
-      model: { type: 'string' },
-      task: { type: 'string' },
+      ...taskOptions,
+      ...evaluatedModelOptions,
       rounds: { type: 'string', default: '5' },
       proposals: { type: 'string', default: '20' },
       continuations: { type: 'string', default: '4' },
       'seed-prompts': { type: 'string', default: '20' },
-      corpus: { type: 'string' },
-      reference: { type: 'string' },
-      conditional: { type: 'boolean', default: false },
-      seed: { type: 'string', default: '0' },
-      store: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   }));
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.model) fail("--model DIR is required; run 'posterior redteam --help' for the options");
-  if (!values.task) fail(`--task is required (${tasks.join(', ')}); run 'posterior redteam --help' for the options`);
-  const task = values.task;
-  if (!isTask(task)) fail(`unknown task '${task}'; the tasks are ${tasks.join(', ')}`);
+  if (printedUsage(values.help, USAGE)) return 0;
+  const model = requiredModel('redteam', values.model);
+  const task = knownTask('redteam', values.task);
   const settings = {
     rounds: integer(values.rounds, '--rounds', 1),
     proposals: integer(values.proposals, '--proposals', 1),
@@ -68,7 +57,7 @@ export async function run(args: string[]): Promise<number> {
   };
   const corpusDir = values.corpus ?? defaultCorpusDir(task);
   if (readManifest(corpusDir).files.test.documents === 0) fail(`corpus ${corpusDir} has no test split, so there are no held-out prefixes to seed red-teaming with`);
-  const target = await loadEvalModel(values.model, values.conditional ? true : undefined);
+  const target = await loadEvalModel(model, values.conditional ? true : undefined);
   const scorer = await createTaskScorer(task);
   let result: RedTeamResult;
   try {
@@ -85,12 +74,12 @@ export async function run(args: string[]): Promise<number> {
     await scorer.close?.();
     disposeModel(target.model);
   }
-  record(values.store ?? defaultStorePath(), values.model, task, { ...settings, corpus: corpusDir, conditional: target.conditional }, result);
+  record(values.store ?? defaultStorePath(), model, task, { ...settings, corpus: corpusDir, conditional: target.conditional }, result);
   if (values.json) {
     console.log(JSON.stringify({ rounds: result.rounds, top: result.pool.slice(0, 10) }));
     return 0;
   }
-  console.log(`red-teaming ${values.model} on ${task}${target.conditional ? ' (conditional, prompted with <|good|>)' : ''}`);
+  console.log(`red-teaming ${model} on ${task}${target.conditional ? ' (conditional, prompted with <|good|>)' : ''}`);
   console.log('round  best      top-10    pool mean  round mean  pool');
   for (const s of result.rounds) {
     console.log(`${String(s.round).padStart(5)}  ${s.best.toFixed(4).padEnd(8)}  ${s.top10.toFixed(4).padEnd(8)}  ${s.poolMean.toFixed(4).padEnd(9)}  ${s.roundMean.toFixed(4).padEnd(10)}  ${s.poolSize}`);

@@ -7,9 +7,10 @@ import { parseArgs } from 'node:util';
 import {
   defaultCorpusDir, defaultReferenceDir, DEFAULT_REFERENCE_BUDGET, DEFAULT_REFERENCE_SAMPLES, DEFAULT_REFERENCE_SIZE, REFERENCE_FILE, trainReference,
 } from '../../eval/reference-model.js';
-import { isTask, tasks } from '../../scorers/task-scorer.js';
+import { tasks } from '../../scorers/task-scorer.js';
 import { fail } from '../../util/errors.js';
 import { integer, parsedFlags } from '../sampling-flags.js';
+import { knownTask, printedUsage, taskOptions } from '../task-flags.js';
 
 export const summary = "train and cache a task's reference model (for KL from the reference and red-teaming)";
 
@@ -37,9 +38,8 @@ export async function run(args: string[]): Promise<number> {
   const { values } = parsedFlags('reference', () => parseArgs({
     args,
     options: {
-      task: { type: 'string' },
+      ...taskOptions,
       budget: { type: 'string' },
-      corpus: { type: 'string' },
       out: { type: 'string' },
       tokenizer: { type: 'string' },
       'vocab-size': { type: 'string' },
@@ -48,21 +48,13 @@ export async function run(args: string[]): Promise<number> {
       'n-head': { type: 'string' },
       'block-size': { type: 'string' },
       samples: { type: 'string' },
-      seed: { type: 'string', default: '0' },
       threads: { type: 'string' },
       force: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   }));
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.task) fail(`--task is required (${tasks.join(', ')}); run 'posterior reference --help' for the options`);
-  const task = values.task;
-  if (!isTask(task)) fail(`unknown task '${task}'; the tasks are ${tasks.join(', ')}`);
+  if (printedUsage(values.help, USAGE)) return 0;
+  const task = knownTask('reference', values.task);
   if (values.tokenizer && values['vocab-size']) fail('give --tokenizer or --vocab-size, not both: the vocabulary size of a given tokenizer is its own');
   const outDir = values.out ?? defaultReferenceDir(task);
   if (existsSync(join(outDir, REFERENCE_FILE)) && !values.force) fail(`${outDir} already holds a reference for task ${task}; pass --force to train a new one`);
