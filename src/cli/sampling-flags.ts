@@ -1,5 +1,6 @@
 // Flags shared by the commands that sample from an LM without a config file
-// (`posterior estimate`, `posterior qrs`): how to sample, and the seed.
+// (`posterior estimate`, `posterior qrs`): how to sample, and the seed; and the flag
+// handling every command shares (parse errors, --help, a required checkpoint).
 import type { LMSampleOptions } from '../distributions/lm-distribution.js';
 import { fail } from '../util/errors.js';
 
@@ -50,6 +51,18 @@ function number(text: string, flag: string, ok: (x: number) => boolean): number 
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || !ok(n)) fail(`${flag} is out of range or not a number: ${text}`);
   return n;
+}
+
+/** Prints the usage if --help was given; true then, so the command can stop. */
+export function printedUsage(help: boolean | undefined, usage: string): boolean {
+  if (help) console.log(usage);
+  return help === true;
+}
+
+/** --model, required: a checkpoint directory. */
+export function requiredCheckpoint(command: string, model: string | undefined): string {
+  if (!model) fail(`--model is required: a checkpoint directory; run 'posterior ${command} --help' for the options`);
+  return model;
 }
 
 /** Runs node:util's parseArgs, turning its errors into one sentence that points at --help. */

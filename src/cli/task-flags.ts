@@ -19,12 +19,6 @@ export const evaluatedModelOptions = {
   store: { type: 'string' },
 } as const;
 
-/** Prints the usage if --help was given; true then, so the command can stop. */
-export function printedUsage(help: boolean, usage: string): boolean {
-  if (help) console.log(usage);
-  return help;
-}
-
 export function requiredModel(command: string, model: string | undefined): string {
   if (!model) fail(`--model DIR is required; run 'posterior ${command} --help' for the options`);
   return model;

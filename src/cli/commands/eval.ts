@@ -6,8 +6,8 @@ import { evaluate, METRIC_NAMES, type EvaluationResult } from '../../eval/evalua
 import { defaultCorpusDir, defaultReferenceDir } from '../../eval/reference-model.js';
 import { defaultStorePath, openStore } from '../../runs/store.js';
 import { tasks } from '../../scorers/task-scorer.js';
-import { integer, parsedFlags } from '../sampling-flags.js';
-import { evaluatedModelOptions, printedUsage, requiredModel, requiredTask, taskOptions } from '../task-flags.js';
+import { integer, parsedFlags, printedUsage } from '../sampling-flags.js';
+import { evaluatedModelOptions, requiredModel, requiredTask, taskOptions } from '../task-flags.js';
 
 export const summary = 'evaluate a model on a task: misalignment, KL from the reference, capability, diversity';
 

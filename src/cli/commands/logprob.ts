@@ -5,6 +5,7 @@ import { loadModel } from '../../lm/checkpoint.js';
 import { scoreContinuations } from '../../lm/logprob.js';
 import type { Tokenizer } from '../../lm/tokenizer.js';
 import { fail } from '../../util/errors.js';
+import { parsedFlags, printedUsage, requiredCheckpoint } from '../sampling-flags.js';
 
 export const summary = 'score a text or token ids under a checkpoint: per-token and total log-probability';
 
@@ -19,16 +20,6 @@ const USAGE = `usage: posterior logprob --model DIR (--text TEXT | --ids 1,2,3) 
 
 Without a context the first token is scored after <|endoftext|> (the checkpoint's
 BOS/EOS token), as GPT-2 starts a text.`;
-
-// parseArgs throws a plain TypeError for a bad flag; the user gets it as one sentence.
-function parsed<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (e) {
-    const first = (e as Error).message.split(/\.(?:\s|$)/)[0];
-    return fail(`${first}; run 'posterior logprob --help' for the options`);
-  }
-}
 
 function parseIds(list: string, vocab: number): Int32Array {
   const parts = list.split(',').map((s) => s.trim());
@@ -46,7 +37,7 @@ function encode(tokenizer: Tokenizer | null, text: string, flag: string, dir: st
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parsed(() => parseArgs({
+  const { values } = parsedFlags('logprob', () => parseArgs({
     args,
     options: {
       model: { type: 'string' },
@@ -59,13 +50,9 @@ export async function run(args: string[]): Promise<number> {
     },
     strict: true,
   }));
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.model) fail("--model is required: a checkpoint directory; run 'posterior logprob --help' for the options");
+  if (printedUsage(values.help, USAGE)) return 0;
+  const dir = requiredCheckpoint('logprob', values.model);
   if ((values.text === undefined) === (values.ids === undefined)) fail('give exactly one of --text TEXT or --ids 1,2,3');
-  const dir = values.model;
   const { model, tokenizer, config } = await loadModel(dir, values.device ? { device: values.device } : {});
   const ids = values.ids !== undefined ? parseIds(values.ids, config.vocab_size) : encode(tokenizer, values.text!, '--text', dir);
   if (ids.length === 0) fail('nothing to score: the text is empty');

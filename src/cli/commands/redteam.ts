@@ -10,8 +10,8 @@ import { defaultCorpusDir, defaultReferenceDir, loadReference } from '../../eval
 import { defaultStorePath, openStore } from '../../runs/store.js';
 import { createTaskScorer, tasks } from '../../scorers/task-scorer.js';
 import { fail } from '../../util/errors.js';
-import { integer, parsedFlags } from '../sampling-flags.js';
-import { evaluatedModelOptions, knownTask, printedUsage, requiredModel, taskOptions } from '../task-flags.js';
+import { integer, parsedFlags, printedUsage } from '../sampling-flags.js';
+import { evaluatedModelOptions, knownTask, requiredModel, taskOptions } from '../task-flags.js';
 
 export const summary = "red-team a model by iterated few-shot prompting, the task's reference model as red LM";
 

@@ -9,8 +9,8 @@ import {
 } from '../../eval/reference-model.js';
 import { tasks } from '../../scorers/task-scorer.js';
 import { fail } from '../../util/errors.js';
-import { integer, parsedFlags } from '../sampling-flags.js';
-import { knownTask, printedUsage, taskOptions } from '../task-flags.js';
+import { integer, parsedFlags, printedUsage } from '../sampling-flags.js';
+import { knownTask, taskOptions } from '../task-flags.js';
 
 export const summary = "train and cache a task's reference model (for KL from the reference and red-teaming)";
 

@@ -6,6 +6,7 @@ import { manualSeed } from '../../engine/random.js';
 import { loadModel } from '../../lm/checkpoint.js';
 import { generate, type GeneratedSample } from '../../lm/generate.js';
 import { fail } from '../../util/errors.js';
+import { parsedFlags, printedUsage, requiredCheckpoint } from '../sampling-flags.js';
 import { progress } from '../../util/progress.js';
 
 export const summary = 'sample continuations of a prompt from a checkpoint, with their log-probabilities';
@@ -26,16 +27,6 @@ const USAGE = `usage: posterior sample --model DIR [--prompt TEXT] [-n N] [optio
 
 A sample ends at <|endoftext|> (the checkpoint's EOS) or after --max-new-tokens.`;
 
-// parseArgs throws a plain TypeError for a bad flag; the user gets it as one sentence.
-function parsed<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (e) {
-    const first = (e as Error).message.split(/\.(?:\s|$)/)[0];
-    return fail(`${first}; run 'posterior sample --help' for the options`);
-  }
-}
-
 function integer(flag: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -51,7 +42,7 @@ function number(flag: string, value: string | undefined): number | undefined {
 }
 
 export async function run(args: string[]): Promise<number> {
-  const { values } = parsed(() => parseArgs({
+  const { values } = parsedFlags('sample', () => parseArgs({
     args,
     options: {
       model: { type: 'string' },
@@ -69,11 +60,8 @@ export async function run(args: string[]): Promise<number> {
     },
     strict: true,
   }));
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.model) fail("--model is required: a checkpoint directory; run 'posterior sample --help' for the options");
+  if (printedUsage(values.help, USAGE)) return 0;
+  const dir = requiredCheckpoint('sample', values.model);
   const n = integer('-n', values.num, 1)!;
   const maxNewTokens = integer('--max-new-tokens', values['max-new-tokens'], 1)!;
   const minNewTokens = integer('--min-new-tokens', values['min-new-tokens'], 0);
@@ -84,15 +72,15 @@ export async function run(args: string[]): Promise<number> {
   if (temperature !== undefined && temperature < 0) fail(`--temperature must be ≥ 0, not '${values.temperature}'`);
   const seed = integer('--seed', values.seed, 0) ?? randomInt(2 ** 31);
 
-  const { model, tokenizer, config } = await loadModel(values.model, values.device ? { device: values.device } : {});
+  const { model, tokenizer, config } = await loadModel(dir, values.device ? { device: values.device } : {});
   const eosId = tokenizer?.eosId ?? config.eos_token_id ?? undefined;
   const promptText = values.prompt ?? '';
-  if (promptText !== '' && !tokenizer) fail(`--prompt needs a tokenizer, but checkpoint ${values.model} has no tokenizer.json`);
+  if (promptText !== '' && !tokenizer) fail(`--prompt needs a tokenizer, but checkpoint ${dir} has no tokenizer.json`);
   let prompt = tokenizer ? tokenizer.encode(promptText) : new Int32Array(0);
   if (prompt.length === 0) {
     // Unconditional samples start from the end-of-text token, as GPT-2's do.
     const start = eosId ?? config.bos_token_id ?? undefined;
-    if (start === undefined) fail(`checkpoint ${values.model} has no <|endoftext|>, eos_token_id or bos_token_id to start an unconditional sample from; give --prompt`);
+    if (start === undefined) fail(`checkpoint ${dir} has no <|endoftext|>, eos_token_id or bos_token_id to start an unconditional sample from; give --prompt`);
     prompt = Int32Array.of(start);
   }
 
@@ -110,7 +98,7 @@ export async function run(args: string[]): Promise<number> {
   bar.done();
 
   if (values.json) {
-    console.log(JSON.stringify({ model: values.model, seed, prompt: promptText, promptIds: Array.from(prompt), samples: samples.map(asJson) }));
+    console.log(JSON.stringify({ model: dir, seed, prompt: promptText, promptIds: Array.from(prompt), samples: samples.map(asJson) }));
   } else {
     samples.forEach((s, i) => {
       const body = s.text !== undefined ? promptText + s.text : Array.from(s.tokens).join(' ');
