@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { z } from 'zod';
 import { fail } from '../util/errors.js';
 import { manifestSchema, type CorpusManifest } from './manifest.js';
 import { SPLITS, type SplitName } from './split.js';
@@ -30,16 +31,21 @@ export interface CorpusDocument {
 export function readManifest(dir: string): CorpusManifest {
   const path = join(dir, 'manifest.json');
   if (!existsSync(path)) fail(`${dir} is not a prepared corpus: it has no manifest.json (run 'posterior data prepare')`);
+  return readManifestFile(path, manifestSchema, 'corpus');
+}
+
+/** Reads a JSON manifest and checks it against its schema, naming the first bad field. */
+export function readManifestFile<S extends z.ZodType>(path: string, schema: S, kind: string): z.output<S> {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     fail(`${path} is not valid JSON`);
   }
-  const parsed = manifestSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    fail(`${path} is not a corpus manifest: field '${issue.path.join('.')}' ${issue.message.toLowerCase()}`);
+    fail(`${path} is not a ${kind} manifest: field '${issue.path.join('.')}' ${issue.message.toLowerCase()}`);
   }
   return parsed.data;
 }

@@ -14,7 +14,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { readManifest } from '../data/corpus.js';
+import { readManifest, readManifestFile } from '../data/corpus.js';
 import { manualSeed } from '../engine/random.js';
 import { loadModel } from '../lm/checkpoint.js';
 import { generate } from '../lm/generate.js';
@@ -174,7 +174,7 @@ export function drawReferenceSamples(model: GPT, tokenizer: Tokenizer, count: nu
 export async function loadReference(dir: string, task: string): Promise<Reference> {
   const manifestPath = join(dir, REFERENCE_FILE);
   if (!existsSync(manifestPath)) fail(`there is no reference model for task ${task} in ${dir}; train one with 'posterior reference --task ${task}'`);
-  const manifest = readReferenceManifest(manifestPath);
+  const manifest: ReferenceManifest = readManifestFile(manifestPath, manifestSchema, 'reference');
   if (manifest.task !== task) fail(`the reference in ${dir} was trained for task ${manifest.task}, not ${task}`);
   const { model, tokenizer } = await loadModel(join(dir, 'model'));
   if (!tokenizer) {
@@ -182,21 +182,6 @@ export async function loadReference(dir: string, task: string): Promise<Referenc
     fail(`the reference model in ${join(dir, 'model')} has no tokenizer.json`);
   }
   return { dir, manifest, model, tokenizer, samples: readSamples(join(dir, SAMPLES_FILE), model.config.vocab_size) };
-}
-
-function readReferenceManifest(path: string): ReferenceManifest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    fail(`${path} is not valid JSON`);
-  }
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    fail(`${path} is not a reference manifest: field '${issue.path.join('.')}' ${issue.message.toLowerCase()}`);
-  }
-  return parsed.data;
 }
 
 const sampleSchema = z.strictObject({ tokens: z.array(z.number().int().nonnegative()), logProb: z.number(), finished: z.boolean() });
