@@ -6,9 +6,8 @@
 // naming the URL at once, since asking again would get the same answer.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fail } from '../util/errors.js';
-import { readScores } from './process-scorer.js';
+import { readScores, scoreInBatches } from './process-scorer.js';
 import type { Scorer } from './scorer.js';
-import { checkBatch } from './validate.js';
 
 export interface HttpScorerOptions {
   url: string;
@@ -81,15 +80,8 @@ export function httpScorer(options: HttpScorerOptions): Scorer {
 
   return {
     name,
-    async score(texts, contexts) {
-      checkBatch(name, texts, contexts);
-      const scores = new Float64Array(texts.length);
-      for (let start = 0; start < texts.length; start += batchSize) {
-        const batch = texts.slice(start, start + batchSize);
-        const batchContexts = contexts?.slice(start, start + batchSize) ?? batch.map(() => '');
-        scores.set(await postWithRetries(batch, batchContexts, `texts ${start}..${start + batch.length - 1}`), start);
-      }
-      return scores;
+    score(texts, contexts) {
+      return scoreInBatches(name, batchSize, texts, contexts, postWithRetries);
     },
   };
 }

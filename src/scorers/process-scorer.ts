@@ -29,21 +29,32 @@ export function processScorer(options: ProcessScorerOptions): Scorer {
   const worker = new JsonLinesProcess({ command, args, env: options.env, cwd: options.cwd, label: `scorer ${name} (${commandLine})` });
   return {
     name,
-    async score(texts, contexts) {
-      checkBatch(name, texts, contexts);
-      const scores = new Float64Array(texts.length);
-      for (let start = 0; start < texts.length; start += batchSize) {
-        const batch = texts.slice(start, start + batchSize);
-        const message = { texts: batch, contexts: contexts?.slice(start, start + batchSize) ?? batch.map(() => '') };
-        const what = `texts ${start}..${start + batch.length - 1}`;
-        scores.set(await worker.call(message, timeoutMs, (answer) => parseScores(answer, batch.length), what), start);
-      }
-      return scores;
+    score(texts, contexts) {
+      return scoreInBatches(name, batchSize, texts, contexts, (batch, batchContexts, what) =>
+        worker.call({ texts: batch, contexts: batchContexts }, timeoutMs, (answer) => parseScores(answer, batch.length), what));
     },
     async close() {
       worker.close();
     },
   };
+}
+
+/**
+ * Scores texts `batchSize` at a time with one request per batch; the contexts of a
+ * batch are "" when the caller gave none, and `what` names the batch for errors.
+ */
+export async function scoreInBatches(
+  name: string, batchSize: number, texts: readonly string[], contexts: readonly string[] | undefined,
+  scoreBatch: (batch: readonly string[], batchContexts: readonly string[], what: string) => Promise<Float64Array>,
+): Promise<Float64Array> {
+  checkBatch(name, texts, contexts);
+  const scores = new Float64Array(texts.length);
+  for (let start = 0; start < texts.length; start += batchSize) {
+    const batch = texts.slice(start, start + batchSize);
+    const batchContexts = contexts?.slice(start, start + batchSize) ?? batch.map(() => '');
+    scores.set(await scoreBatch(batch, batchContexts, `texts ${start}..${start + batch.length - 1}`), start);
+  }
+  return scores;
 }
 
 /** The scores in an answer {"scores": [finite numbers]} of `count` numbers, or what is wrong with it. */
