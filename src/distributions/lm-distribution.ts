@@ -6,14 +6,12 @@
 // (temperature, top-k, top-p) when it is drawn, under the model itself when scored.
 import { createHash } from 'node:crypto';
 import { noGrad } from '../engine/autograd.js';
-import { tensor } from '../engine/create.js';
-import { crossEntropy } from '../engine/functional.js';
 import { tidy } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { loadModel, saveModel } from '../lm/checkpoint.js';
 import { generate } from '../lm/generate.js';
 import { GPT } from '../lm/gpt.js';
-import { scoreContinuations, sequenceLogProbs } from '../lm/logprob.js';
+import { continuationLogProbs, scoreContinuations, sequenceLogProbs } from '../lm/logprob.js';
 import type { Tokenizer } from '../lm/tokenizer.js';
 import { fail } from '../util/errors.js';
 import { BaseDistribution, checkCount, perSampleContexts, type Contexts, type Sample, type Sampled, type SampleOptions } from './distribution.js';
@@ -120,24 +118,9 @@ export class LMDistribution extends BaseDistribution<LMSampleOptions> implements
     const L = Math.max(1, ...tokens.map((t) => t.length));
     const T = Math.max(...prompts.map((p, n) => p.length + tokens[n]!.length));
     if (T > this.model.config.n_positions) fail(`a prompt and sample of ${T} tokens exceed the model's context of ${this.model.config.n_positions}.`);
-    const ids = new Int32Array(N * T), from = new Int32Array(N * L), targets = new Int32Array(N * L).fill(-100), mask = new Float32Array(N * L);
-    prompts.forEach((p, n) => {
-      const x = tokens[n]!;
-      ids.set(p, n * T);
-      ids.set(x, n * T + p.length);
-      // Token j is predicted by the hidden state just before it; padding points at position 0 and is masked.
-      for (let j = 0; j < x.length; j++) {
-        from[n * L + j] = n * T + p.length + j - 1;
-        targets[n * L + j] = x[j]!;
-        mask[n * L + j] = 1;
-      }
-    });
     return tidy(() => {
-      const hidden = this.model.hidden(tensor(ids, [N, T], 'int64'));
-      const H = hidden.shape[2]!;
-      const picked = hidden.reshape(N * T, H).indexSelect(0, tensor(from, [N * L], 'int64'));
-      const nll = crossEntropy(this.model.logits(picked), tensor(targets, [N * L], 'int64'), { ignoreIndex: -100, reduction: 'none' });
-      return { logProbs: nll.neg().view(N, L), mask: tensor(mask, [N, L]), hidden: picked.view(N, L, H) };
+      const { logProbs, mask, hidden } = continuationLogProbs(this.model, prompts.map((p, n) => ({ context: p, continuation: tokens[n]! })), L);
+      return { logProbs, mask, hidden: hidden.view(N, L, hidden.shape[1]!) };
     });
   }
 

@@ -67,7 +67,7 @@ export function sequenceLogProbs(model: GPT, contexts: readonly Int32Array[], co
   return tidy(() => forward(model, validate(model, contexts, continuations, opts.startId), opts.train ?? false));
 }
 
-interface Row {
+export interface Row {
   context: Int32Array;
   continuation: Int32Array;
 }
@@ -96,11 +96,22 @@ function forward(model: GPT, rows: Row[], train: boolean): SequenceLogProbs {
   const N = rows.length;
   const L = Math.max(0, ...rows.map((r) => r.continuation.length));
   const device = model.p('transformer.wte.weight').device;
-  const mask = new Float32Array(N * L);
   if (L === 0) return { sum: zeros([N], 'float32', device), perToken: zeros([N, 0], 'float32', device), mask: zeros([N, 0], 'float32', device) };
+  const { logProbs: perToken, mask } = continuationLogProbs(model, rows, L, train);
+  return { sum: perToken.sum(1), perToken, mask };
+}
+
+/**
+ * One forward pass over the N rows, continuations padded to L ≥ the longest: per-token
+ * log-probs [N, L], the mask [N, L] (1 on real tokens) and the hidden state that
+ * predicted each token [N·L, H]. Call inside tidy.
+ */
+export function continuationLogProbs(model: GPT, rows: readonly Row[], L: number, train = false): { logProbs: Tensor; mask: Tensor; hidden: Tensor } {
+  const N = rows.length;
+  const device = model.p('transformer.wte.weight').device;
   const T = Math.max(...rows.map((r) => r.context.length + r.continuation.length));
-  const ids = new Int32Array(N * T);
-  // Row n's continuation token j is predicted by the hidden state just before it.
+  const ids = new Int32Array(N * T), mask = new Float32Array(N * L);
+  // Row n's continuation token j is predicted by the hidden state just before it; padding points at position 0 and is masked.
   const from = new Int32Array(N * L), targets = new Int32Array(N * L).fill(-100);
   rows.forEach(({ context, continuation }, n) => {
     ids.set(context, n * T);
@@ -114,6 +125,5 @@ function forward(model: GPT, rows: Row[], train: boolean): SequenceLogProbs {
   const hidden = model.hidden(tensor(ids, [N, T], 'int64', device), { train });
   const picked = hidden.reshape(N * T, hidden.shape[2]!).indexSelect(0, tensor(from, [N * L], 'int64', device));
   const nll = crossEntropy(model.logits(picked), tensor(targets, [N * L], 'int64', device), { ignoreIndex: -100, reduction: 'none' });
-  const perToken = nll.neg().view(N, L);
-  return { sum: perToken.sum(1), perToken, mask: tensor(mask, [N, L], 'float32', device) };
+  return { logProbs: nll.neg().view(N, L), mask: tensor(mask, [N, L], 'float32', device), hidden: picked };
 }
