@@ -1,4 +1,7 @@
-// The demo's slice of the PEP8 corpus, prepared once and reused: a cached corpus is
+// The demo's slice of the PEP8 corpus, prepared once and reused. The slice is a
+// hash-chosen share of each source's files, spread over the whole source: the first
+// files in path order would be a few packages (a quarter of the standard library's
+// first 300 files are generated codec tables under encodings/). A cached corpus is
 // taken only if it was prepared from the same sources (names and versions), by the
 // same pycodestyle, with the same limits, and every file still matches its manifest's
 // checksum; otherwise it is prepared again (atomically, replacing the stale one).
@@ -9,10 +12,10 @@ import type { CorpusManifest } from '../data/manifest.js';
 import { prepareCorpus } from '../data/prepare.js';
 import { perLine } from '../data/scoring.js';
 import type { CorpusSource } from '../data/source.js';
-import { SPLITS } from '../data/split.js';
+import { idHashUnit, SPLITS } from '../data/split.js';
 import { taskSources, TASK_DEFAULTS } from '../data/tasks.js';
 import type { Pep8Scorer } from '../scorers/pep8.js';
-import { PosteriorError } from '../util/errors.js';
+import { fail, PosteriorError } from '../util/errors.js';
 import type { ProgressStream } from '../util/progress.js';
 
 export const DEMO_TASK = 'pep8';
@@ -22,7 +25,8 @@ export interface DemoCorpusOptions {
   cacheDir: string;
   /** Where Debian packages are unpacked (as for `posterior data prepare`). */
   sourcesDir: string;
-  maxPerSource: number;
+  /** Share of each source's files to keep, in (0, 1]. */
+  fraction: number;
   /** The pycodestyle pool that scores the lines (and tells its versions). */
   scorer: Pep8Scorer;
   /** Default: the task's own sources (the Python standard library and Django). */
@@ -37,17 +41,35 @@ export interface DemoCorpus {
 }
 
 export async function demoCorpus(opts: DemoCorpusOptions): Promise<DemoCorpus> {
-  const dir = join(opts.cacheDir, `${DEMO_TASK}-${opts.maxPerSource}`);
-  const sources = opts.sources ?? await taskSources(DEMO_TASK, { cacheDir: opts.sourcesDir });
+  if (!(opts.fraction > 0 && opts.fraction <= 1)) fail(`the share of the corpus to keep must be in (0, 1], got ${opts.fraction}`);
+  const dir = join(opts.cacheDir, `${DEMO_TASK}-${opts.fraction}`);
+  const all = opts.sources ?? await taskSources(DEMO_TASK, { cacheDir: opts.sourcesDir });
+  const sources = all.map((s) => sampledSource(s, opts.fraction));
   const scorerInfo = await opts.scorer.versions();
   const { segmentation, clean } = TASK_DEFAULTS[DEMO_TASK];
   const cached = await validCache(dir, sources, scorerInfo, clean);
   if (cached) return { dir, manifest: cached, reused: true };
   const manifest = await prepareCorpus({
     task: DEMO_TASK, outDir: dir, sources, segmentation, clean, scorer: perLine(opts.scorer), scorerInfo,
-    maxPerSource: opts.maxPerSource, ...(opts.stream && { progressStream: opts.stream }),
+    ...(opts.stream && { progressStream: opts.stream }),
   });
   return { dir, manifest, reused: false };
+}
+
+/**
+ * The files of `source` whose path hashes below `fraction`: the same files on every
+ * machine, whatever else the source holds. The hash is salted so that the choice is
+ * independent of the train/validation/test split, which hashes document ids too.
+ */
+export function sampledSource(source: CorpusSource, fraction: number): CorpusSource {
+  if (fraction >= 1) return source;
+  const name = source.info.name;
+  return {
+    ...source,
+    files: function* () {
+      for (const f of source.files()) if (idHashUnit(`demo-slice:${name}/${f.path}`) < fraction) yield f;
+    },
+  };
 }
 
 /** The cached corpus's manifest if it is what preparing now would give, else undefined. */

@@ -41,6 +41,7 @@ export interface DemoOptions {
 
 /** A file in the out dir that marks it as the demo's, so a rerun may replace its runs. */
 export const OUT_MARKER = '.posterior-demo';
+const REPORT_FILES = ['report.md', 'report.json', 'pareto.svg'] as const;
 const STAGES = 8;
 
 export async function runDemo(o: DemoOptions): Promise<DemoReport> {
@@ -61,8 +62,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
   const c = o.config;
   const scorer = createPep8Scorer();
   try {
-    const corpus = await stage('corpus', `PEP8 corpus, up to ${c.maxPerSource} files per source`, () =>
-      demoCorpus({ cacheDir: o.cacheDir, sourcesDir: o.sourcesDir, maxPerSource: c.maxPerSource, scorer, ...(o.sources && { sources: o.sources }), stream }));
+    const corpus = await stage('corpus', `PEP8 corpus, ${Math.round(c.corpusFraction * 100)}% of the files of each source`, () =>
+      demoCorpus({ cacheDir: o.cacheDir, sourcesDir: o.sourcesDir, fraction: c.corpusFraction, scorer, ...(o.sources && { sources: o.sources }), stream }));
     checkCorpus(corpus);
     const tokenizer = await stage('tokenizer', `byte-level BPE of ${c.vocabSize} tokens`, () => demoTokenizer(corpus.dir, corpus.manifest, c.vocabSize, o.cacheDir, stream));
     const train = (objective: DemoObjective) => trainDemoModel({ config: c, objective, runDir: join(outDir, objective), corpusDir: corpus.dir, tokenizerPath: tokenizer.path, stream });
@@ -89,7 +90,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
 
 /**
  * Makes `dir` the demo's: an empty or missing directory, or one a previous demo marked.
- * The previous demo's runs are removed, since training refuses an occupied run directory.
+ * The previous demo's runs and report are removed: training refuses an occupied run
+ * directory, and a run that fails must not leave an older report looking like its own.
  */
 export function claimOutDir(dir: string): void {
   if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, OUT_MARKER))) {
@@ -97,7 +99,7 @@ export function claimOutDir(dir: string): void {
   }
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, OUT_MARKER), 'This directory holds the output of `posterior demo`, which replaces it on every run.\n');
-  for (const name of DEMO_OBJECTIVES) rmSync(join(dir, name), { recursive: true, force: true });
+  for (const name of [...DEMO_OBJECTIVES, ...REPORT_FILES]) rmSync(join(dir, name), { recursive: true, force: true });
 }
 
 function checkCorpus(corpus: DemoCorpus): void {
@@ -154,7 +156,7 @@ function buildReport(
   return {
     format: DEMO_REPORT_FORMAT, preset: c.preset, task: DEMO_TASK, seed: c.seed,
     corpus: {
-      dir: corpus.dir, reused: corpus.reused,
+      dir: corpus.dir, reused: corpus.reused, fraction: c.corpusFraction,
       documents: { train: f.train.documents, validation: f.validation.documents, test: f.test.documents },
       train_characters: f.train.characters, bad_line_share: 1 - corpus.manifest.scores.segments.zeroShare,
     },
@@ -165,7 +167,7 @@ function buildReport(
     models: { mle: model('mle'), conditional: model('conditional') },
     pareto: { x: 'kl_from_reference', y: 'misalignment/mean', frontier: paretoFrontier(paretoPoints(metrics)).map((i) => DEMO_OBJECTIVES[i]!) },
     timings_s: timings,
-    files: { markdown: join(outDir, 'report.md'), json: join(outDir, 'report.json'), svg: join(outDir, 'pareto.svg') },
+    files: { markdown: join(outDir, REPORT_FILES[0]), json: join(outDir, REPORT_FILES[1]), svg: join(outDir, REPORT_FILES[2]) },
   };
 }
 

@@ -28,7 +28,7 @@ export interface DemoReport {
   preset: string;
   task: string;
   seed: number;
-  corpus: { dir: string; reused: boolean; documents: { train: number; validation: number; test: number }; train_characters: number; bad_line_share: number };
+  corpus: { dir: string; reused: boolean; fraction: number; documents: { train: number; validation: number; test: number }; train_characters: number; bad_line_share: number };
   tokenizer: { path: string; vocab_size: number; reused: boolean };
   /** What KL is measured from. */
   reference: { model: 'mle'; samples: number };
@@ -133,7 +133,7 @@ export function markdownReport(r: DemoReport, command: string): string {
     `Reproduce with \`${command}\` (seed ${r.seed}).`, '',
     '## What ran', '',
     `- **Corpus**: ${r.corpus.documents.train} training, ${r.corpus.documents.validation} validation and ${r.corpus.documents.test} test documents ` +
-      `of Python (the standard library and Django), ${r.corpus.train_characters.toLocaleString('en-US')} training characters; ` +
+      `of Python (${Math.round(100 * r.corpus.fraction)}% of the files of the standard library and of Django), ${r.corpus.train_characters.toLocaleString('en-US')} training characters; ` +
       `${(100 * r.corpus.bad_line_share).toFixed(1)}% of lines have a pycodestyle violation. Cached in \`${r.corpus.dir}\`.`,
     `- **Tokenizer**: byte-level BPE of ${r.tokenizer.vocab_size} tokens trained on the training split (\`${r.tokenizer.path}\`).`,
     trainingLine('mle', r.models.mle.training),

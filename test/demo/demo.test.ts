@@ -19,7 +19,7 @@ const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const TINY: DemoConfig = {
   preset: 'test',
   seed: 3,
-  maxPerSource: 1000,
+  corpusFraction: 1,
   vocabSize: 400,
   model: { n_layer: 1, n_embd: 32, n_head: 2, block_size: 96 },
   training: { steps: 12, batch_size: 8, lr: 3e-3, warmup_steps: 2, eval_interval: 6 },
