@@ -21,7 +21,7 @@ import type { ProgressStream } from '../util/progress.js';
 export const DEMO_TASK = 'pep8';
 
 export interface DemoCorpusOptions {
-  /** Where cached corpora live; this one goes to `<cacheDir>/pep8-<maxPerSource>`. */
+  /** Where cached corpora live; this one goes to `<cacheDir>/pep8-<fraction>`. */
   cacheDir: string;
   /** Where Debian packages are unpacked (as for `posterior data prepare`). */
   sourcesDir: string;

@@ -13,14 +13,14 @@ export const summary = 'the end-to-end demo: PEP8 corpus, tokenizer, MLE vs cond
 
 const USAGE = `usage: posterior demo [--quick] [--json] [--out DIR] [--seed S]
 
-Prepares a slice of the PEP8 corpus (the Python standard library and Django, scored
-line by line with pycodestyle), trains a byte-level BPE tokenizer on it, pretrains
-an MLE and a conditional-training model from the same seed, tokenizer and data,
-evaluates both (misalignment, KL from the MLE model, capability, diversity), prints
-the comparison and writes DIR/report.md, DIR/report.json and DIR/pareto.svg.
-About 10-15 minutes on 2 cores; --quick under 3.
+Prepares a slice of the PEP8 corpus (30% of the files of the Python standard library
+and of Django, scored line by line with pycodestyle), trains a byte-level BPE
+tokenizer on it, pretrains an MLE and a conditional-training model from the same
+seed, tokenizer and data, evaluates both (misalignment, KL from the MLE model,
+capability, diversity), prints the comparison and writes DIR/report.md,
+DIR/report.json and DIR/pareto.svg. About 7-10 minutes on 2 cores; --quick under 1.
 
-  --quick        a smoke test: a tiny model on a small slice (shows the path, not the effect)
+  --quick        a smoke test: a small model on a 5% slice (shows the path, not the effect)
   --json         print the report as one JSON object (metrics keyed by objective)
   --out DIR      output directory (default runs/demo); replaced by each run
   --cache DIR    cached corpus and tokenizer, reused when still valid (default .cache/demo)
