@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoCorpus, sampledSource } from '../../src/demo/corpus-cache.js';
@@ -24,8 +24,9 @@ test('the slice keeps about the asked share of files, the same ones every time, 
   assert.ok(held > 0.05 && held < 0.15, `${held} held out`);
 });
 
-test('a cached corpus is reused only while its files, sources and limits are unchanged', async () => {
+test('a cached corpus is reused only while its files, sources and limits are unchanged', async (t) => {
   const cacheDir = mkdtempSync(join(tmpdir(), 'posterior-demo-corpus-'));
+  t.after(() => rmSync(cacheDir, { recursive: true, force: true }));
   const texts = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`m${i}.py`, `def f${i}(a, b):\n    return a+b  # sum ${'x'.repeat(60)}\n`]));
   const scorer = createPep8Scorer();
   try {

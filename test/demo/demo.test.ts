@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,8 +41,9 @@ function sink(): { write(s: string): void; text(): string } {
   return { write: (s: string) => void (out += s), text: () => out };
 }
 
-test('the demo trains and evaluates both models and writes the report; a rerun reuses the cache and repeats every metric', async () => {
+test('the demo trains and evaluates both models and writes the report; a rerun reuses the cache and repeats every metric', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'posterior-demo-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
   const opts = { config: TINY, outDir: join(root, 'out'), cacheDir: join(root, 'cache'), sourcesDir: join(root, 'sources'), command: 'test', sources: [stdlibSource()] };
   const log = sink();
   const r = await runDemo({ ...opts, stream: log });
@@ -92,8 +93,9 @@ test('the demo trains and evaluates both models and writes the report; a rerun r
   assert.deepEqual(again.models.conditional.samples, r.models.conditional.samples);
 });
 
-test('the demo refuses an output directory holding files it did not write, and leaves them alone', () => {
+test('the demo refuses an output directory holding files it did not write, and leaves them alone', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'posterior-demo-out-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'notes.txt'), 'mine');
   mkdirSync(join(dir, 'mle'));
   assert.throws(() => claimOutDir(dir), (e: unknown) => e instanceof PosteriorError && e.message.includes(dir) && e.message.includes('--out'));
