@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './median.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHILD = join(root, 'dist', 'bench', 'rl-child.js');
@@ -44,12 +45,6 @@ interface Setup {
   lr: number;
   temperature: number;
   [k: string]: unknown;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** The "@bench {json}" line of a finished child's output. */

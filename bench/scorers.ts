@@ -17,16 +17,11 @@ import { createPep8Scorer } from '../src/scorers/pep8.js';
 import { createPiiScorer } from '../src/scorers/pii.js';
 import type { Scorer } from '../src/scorers/scorer.js';
 import { createToxicityScorer } from '../src/scorers/toxicity.js';
+import { median } from './median.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PYCODESTYLE = join(root, '.venv', 'bin', 'pycodestyle');
 const strict = new TextDecoder('utf-8', { fatal: true });
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function pyFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

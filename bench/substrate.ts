@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
+import { median } from './median.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shape = { vocab: 8192, ctx: 128, width: 256, layers: 4, heads: 4, batch: 16, sequences: 32, newTokens: 128 };
@@ -14,12 +15,6 @@ const shape = { vocab: 8192, ctx: 128, width: 256, layers: 4, heads: 4, batch: 1
 interface Measurement {
   times: number[];
   peak_rss: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function runChild(cmd: string, args: string[]): Measurement {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { trainBpe } from '../src/lm/bpe-trainer.js';
 import { Tokenizer } from '../src/lm/tokenizer.js';
+import { median } from './median.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PYTHON = join(root, '.venv', 'bin', 'python');
@@ -32,12 +33,6 @@ else:
     n = sum(len(e.ids) for e in tok.encode_batch(texts))
     print(json.dumps({'seconds': time.perf_counter() - t0, 'tokens': n}))
 `;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function pyFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
