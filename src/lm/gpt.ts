@@ -44,7 +44,8 @@ export class GPT {
   }
 
   private add(name: string, shape: number[], constant?: number): void {
-    const t = constant === undefined ? zeros(shape) : constant === 1 ? ones(shape) : zeros(shape);
+    // Matrices start at zero until initWeights(); LayerNorm gains at one, biases at zero.
+    const t = constant === 1 ? ones(shape) : zeros(shape);
     this.params.set(name, t.keep().requiresGrad_(true));
   }
 
