@@ -12,6 +12,7 @@ import type { CorpusDocument } from '../data/corpus.js';
 import { packDocuments } from '../data/packing.js';
 import { validationLoss } from '../pretrain/trainer.js';
 import type { Pep8Check } from '../scorers/pep8.js';
+import { functionBody } from '../scorers/function-scope.js';
 import type { EvalModel } from './eval-model.js';
 import { EVAL_SAMPLING, sampleTexts, type SamplingSettings } from './sampling.js';
 
@@ -121,18 +122,6 @@ export function heldOutSignatures(docs: readonly CorpusDocument[], max: number):
     if (out.size >= max) break;
   }
   return [...out];
-}
-
-/**
- * The function body in a continuation of a signature prompt: its lines up to the first
- * non-blank line at the top level. A continuation cut by the token limit loses its
- * last, unfinished line, which the limit and not the model broke.
- */
-export function functionBody(continuation: string, finished: boolean): string {
-  const lines = continuation.split('\n');
-  const top = lines.findIndex((l) => l.trim() !== '' && !/^[ \t]/.test(l));
-  if (top >= 0) return lines.slice(0, top).join('\n');
-  return (finished ? lines : lines.slice(0, -1)).join('\n');
 }
 
 /** What compile checking needs of the pep8 scorer. */

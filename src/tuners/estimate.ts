@@ -1,10 +1,13 @@
 // How far a model is from a target, without training: draw samples from the model,
 // score them, and report Ẑ (per context when conditional), KL/TV/JS between p and
 // the model, KL(model‖a), how often the target is satisfied, the features' moments and
-// the effective sample size — the same estimators and names as the tuning metrics.
+// the effective sample size — the same estimators and names as the tuning metrics —
+// and, for token samples, distinct-1/2 (a policy that collapses onto a few sequences
+// can satisfy a target while losing the prior's diversity).
 import type { ContextDistribution } from '../distributions/context-distribution.js';
-import type { Distribution, LogScored, SampleOptions } from '../distributions/distribution.js';
+import type { Distribution, LogScored, Sample, SampleOptions } from '../distributions/distribution.js';
 import type { Warn } from '../estimators/warning.js';
+import { distinctN } from '../eval/diversity.js';
 import type { Scorer } from '../scorers/scorer.js';
 import { fail } from '../util/errors.js';
 import { Random } from '../util/random.js';
@@ -42,5 +45,11 @@ export async function estimateAgainstTarget<O extends SampleOptions>(o: Estimate
   const monitor = new RolloutMonitor({ warn: o.warn ?? (() => {}) });
   const m = monitor.metrics({ ...drawn, groups, logBase: scored.logBase, logPolicy, logTarget: scored.logTarget, logZ }, scored.features, 0);
   const hits = groups.filter((g) => Number.isFinite(logZ[g[0]!]!)).length;
-  return { ...m, log_z: Math.log(m.z!), samples: n, contexts_with_hits: hits / groups.length };
+  return { ...m, log_z: Math.log(m.z!), samples: n, contexts_with_hits: hits / groups.length, ...distinctMetrics(drawn.samples) };
+}
+
+function distinctMetrics(samples: readonly Sample[]): Metrics {
+  const tokens = samples.flatMap((s) => (s.tokens ? [s.tokens] : []));
+  if (tokens.length < samples.length) return {};
+  return { 'diversity/distinct_1': distinctN(tokens, 1), 'diversity/distinct_2': distinctN(tokens, 2) };
 }

@@ -5,9 +5,13 @@
 //   {task: pep8}                  the task's raw misalignment score (pep8, pii, toxicity; ≥ 0, lower is better)
 //   {task: pep8, at_most: 0}      1 when that score is ≤ the threshold
 //   {compiles: true}              1 when context + text compiles as Python
+//   scope: function               on a boolean `compiles` or `task` feature: judge only the
+//                                 function that context + text completes (the body, up to
+//                                 the text's first top-level line; see function-scope.ts)
 //   {length: characters}          the number of characters (a raw feature)
 // Any of them may carry `name`, which metrics and messages use instead of the default.
 import { z } from 'zod';
+import { functionScoped } from '../scorers/function-scope.js';
 import { predicateScorer } from '../scorers/predicate.js';
 import type { Scorer } from '../scorers/scorer.js';
 import { createTaskScorer, tasks } from '../scorers/task-scorer.js';
@@ -16,12 +20,14 @@ import { checkBatch } from '../scorers/validate.js';
 import { fail } from '../util/errors.js';
 
 const named = { name: z.string().min(1).optional() };
+const scoped = { scope: z.enum(['text', 'function']).default('text') };
 
 export const featureSchema = z.union([
   z.strictObject({ contains: z.string().min(1), case_sensitive: z.boolean().default(false), whole_word: z.boolean().default(true), ...named }),
   z.strictObject({ regex: z.string().min(1), flags: z.string().regex(/^[imsu]*$/, 'must use only the flags i, m, s and u').default(''), ...named }),
-  z.strictObject({ task: z.enum(tasks), at_most: z.number().optional(), ...named }),
-  z.strictObject({ compiles: z.literal(true), ...named }),
+  z.strictObject({ task: z.enum(tasks), at_most: z.number().optional(), ...scoped, ...named })
+    .refine((s) => s.scope === 'text' || s.at_most !== undefined, { message: 'scope: function needs at_most (a 0/1 feature of the function)', path: ['scope'] }),
+  z.strictObject({ compiles: z.literal(true), ...scoped, ...named }),
   z.strictObject({ length: z.literal('characters'), ...named }),
 ]);
 
@@ -50,11 +56,12 @@ export async function buildFeature(spec: FeatureSpec): Promise<Feature> {
     }
     return { scorer: rename(predicateScorer(`regex /${spec.regex}/${spec.flags}`, (t) => re.test(t))), boolean: true };
   }
+  const inScope = (s: Scorer) => ('scope' in spec && spec.scope === 'function' ? functionScoped(s) : s);
   if ('task' in spec) {
     const raw = await createTaskScorer(spec.task);
-    return spec.at_most === undefined ? { scorer: rename(raw), boolean: false } : { scorer: rename(thresholdScorer(raw, spec.at_most)), boolean: true };
+    return spec.at_most === undefined ? { scorer: rename(raw), boolean: false } : { scorer: rename(inScope(thresholdScorer(raw, spec.at_most))), boolean: true };
   }
-  if ('compiles' in spec) return { scorer: rename(await compilesScorer()), boolean: true };
+  if ('compiles' in spec) return { scorer: rename(inScope(await compilesScorer())), boolean: true };
   return { scorer: rename({ name: 'length', score: async (texts) => Float64Array.from(texts, (t) => [...t].length) }), boolean: false };
 }
 
