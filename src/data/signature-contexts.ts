@@ -1,0 +1,27 @@
+// Contexts for the code task of CDPG (issue #6): the signatures of documented functions
+// — a `def` line and its docstring — from a split of a prepared Python corpus, written
+// as JSONL strings that a target's `contexts:` reads. A split the prior was not trained
+// on (validation, test) gives contexts it has not seen.
+import { heldOutSignatures } from '../eval/capability.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { fail } from '../util/errors.js';
+import { loadCorpus } from './corpus.js';
+
+export interface SignatureOptions {
+  corpusDir: string;
+  split: string;
+  /** At most this many signatures (the first found, in corpus order). */
+  max: number;
+  /** Longer signatures are left out: a context must leave room in the model's window. */
+  maxChars: number;
+  out: string;
+}
+
+export async function writeSignatureContexts(o: SignatureOptions): Promise<number> {
+  const docs = await loadCorpus(o.corpusDir, o.split);
+  const all = heldOutSignatures(docs, Number.MAX_SAFE_INTEGER);
+  const kept = all.filter((s) => s.length <= o.maxChars).slice(0, o.max);
+  if (kept.length === 0) fail(`the ${o.split} split of ${o.corpusDir} holds no documented function signature of at most ${o.maxChars} characters`);
+  writeFileAtomic(o.out, kept.map((s) => JSON.stringify(s)).join('\n') + '\n');
+  return kept.length;
+}
