@@ -89,6 +89,8 @@ export const tuneConfigSchema = z
       .strictObject({
         /** EMA weight of each batch in the running Ẑ; null for the cumulative mean. */
         momentum: z.number().gt(0).max(1).nullable().default(null),
+        /** One Ẑ for all contexts of a conditional target (the context-free baseline of CDPG). */
+        pooled: z.boolean().default(false),
         max_empty_steps: positiveInt.default(20),
       })
       .prefault({}),

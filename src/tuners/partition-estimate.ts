@@ -1,6 +1,7 @@
 // How the loop normalises the target each step. 'running' (DPG, KL-DPG, f-DPG, GDC):
 // a running Ẑ over every sample seen so far, per context if there are contexts
-// (SPEC §2). 'per-context' (CDPG, SPEC §7): Z_c estimated from this step's M samples of
+// (SPEC §2) unless `pooled` — one Ẑ for all contexts, as if the context were part of
+// the sample: the context-free DPG that CDPG is compared with. 'per-context' (CDPG, SPEC §7): Z_c estimated from this step's M samples of
 // context c alone, with ε added to b = P/a in the estimate — Ẑ_c = mean (P + ε·a)/q —
 // so a context with no hit does not divide by zero.
 import { logAddExp, logMeanExp } from '../distributions/log-space.js';
@@ -9,7 +10,7 @@ import { RunningPartition, type RunningPartitionState } from '../estimators/runn
 import { fail } from '../util/errors.js';
 
 export type PartitionOptions =
-  | { kind: 'running'; /** EMA weight of each batch; omit for the cumulative mean. */ momentum?: number }
+  | { kind: 'running'; /** EMA weight of each batch; omit for the cumulative mean. */ momentum?: number; pooled?: boolean }
   | { kind: 'per-context'; /** Added to b(x) in the estimate (default 1e-4). */ epsilon?: number };
 
 export interface PartitionInput {
@@ -34,7 +35,10 @@ export class PartitionEstimate {
   /** log Z of each sample's context, folding this batch in first. */
   estimate(x: PartitionInput): Float64Array {
     const logW = logImportanceWeights(x.logTarget, x.logProposal);
-    if (this.running) return this.running.updateGrouped(logW, x.contexts ?? new Array<string>(logW.length).fill(''));
+    if (this.running) {
+      const pooled = this.options.kind === 'running' && this.options.pooled === true;
+      return this.running.updateGrouped(logW, (!pooled && x.contexts) || new Array<string>(logW.length).fill(''));
+    }
     const out = new Float64Array(logW.length);
     for (const g of x.groups) {
       const smoothed = Float64Array.from(g, (i) => logAddExp(x.logTarget[i]!, this.logEpsilon + x.logBase[i]!) - x.logProposal[i]!);

@@ -70,7 +70,7 @@ export async function setupTuning(config: TuneConfig, opts: SetupOptions): Promi
       policy, base: target.prior, target: target.target, reward, monitor, contexts: target.contexts, strategy, steps: config.steps,
       contextsPerStep: s.contexts_per_step, samplesPerContext: s.samples_per_context, sampleOptions,
       optimizer: { lr: config.optimizer.lr, betas: config.optimizer.betas, eps: config.optimizer.eps, weightDecay: config.optimizer.weight_decay, gradClip: config.optimizer.grad_clip },
-      partition: config.method.name === 'cdpg' ? { kind: 'per-context', epsilon: config.method.epsilon } : { kind: 'running', momentum: config.partition.momentum ?? undefined },
+      partition: config.method.name === 'cdpg' ? { kind: 'per-context', epsilon: config.method.epsilon } : { kind: 'running', momentum: config.partition.momentum ?? undefined, pooled: config.partition.pooled },
       maxEmptySteps: config.partition.max_empty_steps, seed: config.seed, outDir: config.out_dir, checkpointInterval: config.checkpoint_interval,
       config, warn: opts.warn, stream: opts.stream, signal: opts.signal, onStep: opts.onStep,
     });

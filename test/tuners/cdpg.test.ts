@@ -78,3 +78,13 @@ test('the CDPG loss has the gradient of the context-averaged KL(p_c‖π_c), up 
     policy.dispose();
   }
 });
+
+test('the pooled running estimate is one Z for every context: the mean of the Z_c under a uniform τ', async () => {
+  const r = await exhaustive(CategoricalPolicy.from(conditionalPrior), 0);
+  const perSample = r.contexts!;
+  const pooled = new PartitionEstimate({ kind: 'running', pooled: true }).estimate({ ...r, logTarget: r.logTarget!, contexts: perSample });
+  const zs = await Promise.all(contexts.map(async (c) => Math.exp((await exactTarget(conditionalTarget, c)).logZ)));
+  const mean = zs.reduce((s, z) => s + z, 0) / zs.length;
+  assert.ok(pooled.every((lz) => Math.abs(Math.exp(lz) - mean) < 1e-12), `${Array.from(pooled, Math.exp)} vs ${mean}`);
+  assert.ok(new Set(zs.map((z) => z.toFixed(6))).size > 1, 'the toy must have different Z_c for the test to mean anything');
+});
