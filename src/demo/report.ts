@@ -3,7 +3,9 @@
 // printed with four significant digits; a metric that does not apply is a dash.
 import { basename } from 'node:path';
 import type { EvalMetrics, MetricName } from '../eval/evaluate.js';
-import type { TrainingSummary, DemoObjective } from './train-model.js';
+import { formatNumber } from '../phf/sweep-report.js';
+import type { TrainingSummary } from '../phf/train-objective.js';
+import type { DemoObjective } from './train-model.js';
 
 export const DEMO_REPORT_FORMAT = 'posterior-demo/1';
 
@@ -62,11 +64,6 @@ export const COMPARISON_ROWS: readonly Row[] = [
   { metric: 'diversity/self_bleu_5', label: 'diversity: Self-BLEU-5', better: 'lower' },
   { metric: 'diversity/entropy', label: 'diversity: token entropy', better: 'higher' },
 ];
-
-export function formatNumber(v: number | null): string {
-  if (v === null || !Number.isFinite(v)) return '-';
-  return v === 0 ? '0' : String(Number(v.toPrecision(4)));
-}
 
 /** Conditional relative to MLE, as a signed percentage; a dash when MLE's value is 0 or missing. */
 export function relativeChange(mle: number | null, conditional: number | null): string {
