@@ -78,8 +78,8 @@ export const tuneConfigSchema = z
     /** Start the policy from this checkpoint instead of the prior. */
     init: z.string().min(1).optional(),
     method: methodSchema,
-    /** r(x, c) for REINFORCE and PPO. */
-    reward: featureSchema.optional(),
+    /** r(x, c) for REINFORCE and PPO; a list is the product of its features (for 0/1 features: all hold). */
+    reward: z.union([featureSchema, z.array(featureSchema).min(1)]).optional(),
     /** Features whose E_π is logged (the target's own features always are). */
     monitor: z.array(featureSchema).default([]),
     steps: positiveInt,

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { functionScoped } from '../scorers/function-scope.js';
 import { predicateScorer } from '../scorers/predicate.js';
+import { productScorer } from '../scorers/product.js';
 import type { Scorer } from '../scorers/scorer.js';
 import { createTaskScorer, tasks } from '../scorers/task-scorer.js';
 import { thresholdScorer } from '../scorers/threshold.js';
@@ -63,6 +64,14 @@ export async function buildFeature(spec: FeatureSpec): Promise<Feature> {
   }
   if ('compiles' in spec) return { scorer: rename(inScope(await compilesScorer())), boolean: true };
   return { scorer: rename({ name: 'length', score: async (texts) => Float64Array.from(texts, (t) => [...t].length) }), boolean: false };
+}
+
+/** A reward: one feature, or the product of several (for 0/1 features: 1 when all hold); closing it closes them all. */
+export async function buildReward(spec: FeatureSpec | readonly FeatureSpec[]): Promise<Scorer> {
+  if (!Array.isArray(spec)) return (await buildFeature(spec as FeatureSpec)).scorer;
+  const factors: Scorer[] = [];
+  for (const s of spec) factors.push((await buildFeature(s)).scorer);
+  return productScorer(factors);
 }
 
 /** 1 when the text contains `word`: as a whole word (not inside a longer one) unless `wholeWord` is off. */

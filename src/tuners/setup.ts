@@ -15,7 +15,7 @@ import { CHECKPOINT_DIR, firstDifference, readConfigSnapshot } from './checkpoin
 import { MAY_CHANGE, type MethodConfig, type TuneConfig } from './config.js';
 import { DPG } from './dpg.js';
 import { FDPG } from './f-dpg.js';
-import { buildFeature } from './feature-spec.js';
+import { buildFeature, buildReward } from './feature-spec.js';
 import { AdaptiveKLController, FixedKLController, type KLController } from './kl-controller.js';
 import { KLAdaptiveDPG } from './kl-dpg.js';
 import { PPO } from './ppo.js';
@@ -58,7 +58,7 @@ export async function setupTuning(config: TuneConfig, opts: SetupOptions): Promi
   try {
     const policy = await makePolicy(target, config, opts.source, sampleOptions);
     const strategy = makeStrategy(config.method, policy);
-    const reward = config.reward === undefined ? undefined : (await buildFeature(config.reward)).scorer;
+    const reward = config.reward === undefined ? undefined : await buildReward(config.reward);
     if (reward) scorers.push(reward);
     const monitor = [...target.features];
     for (const spec of config.monitor) {
@@ -141,3 +141,4 @@ function checkSameRun(config: TuneConfig, source: string): void {
   const diff = firstDifference(saved, JSON.parse(JSON.stringify(config)), MAY_CHANGE);
   if (diff !== undefined) fail(`${source}: field \`${diff}\` differs from the run in ${dir}, so it cannot be resumed exactly (only ${MAY_CHANGE.join(', ')} may change)`);
 }
+
