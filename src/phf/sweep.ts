@@ -148,7 +148,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       const tag = `phf sweep [${i + 1}/${objectives.length}] ${name}`;
       const runDir = join(outDir, name);
       const training = await ensureTrained(o, settings, name, runDir, tokenizerPath, tag, stream);
-      if (!training.complete) {
+      // Ctrl-C stops training at a step boundary, or the sweep after the evaluation in progress.
+      if (!training.complete || o.signal?.aborted) {
         stream.write(`${tag}: interrupted; rerun the same command to resume it\n`);
         return { report: null, interrupted: true };
       }
