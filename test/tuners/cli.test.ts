@@ -27,7 +27,7 @@ function tinyPrior(dir: string, corpus: string): string {
   const tokenizer = trainBpe([corpus], { vocabSize: 300, specialTokens: ['<|endoftext|>'] });
   manualSeed(0);
   const eos = tokenizer.eosId!;
-  const model = new GPT(gptConfig({ vocab_size: tokenizer.vocabSize, n_positions: 64, n_embd: 32, n_layer: 1, n_head: 2, eos_token_id: eos, bos_token_id: eos })).initWeights();
+  const model = new GPT(gptConfig({ vocab_size: tokenizer.vocabSize, n_positions: 256, n_embd: 32, n_layer: 1, n_head: 2, eos_token_id: eos, bos_token_id: eos })).initWeights();
   saveModel(dir, model, { tokenizer });
   return dir;
 }
@@ -53,7 +53,7 @@ function shrunk(example: string): string {
   return path;
 }
 
-const examples = readdirSync('examples').filter((f) => /^tune-.*\.yaml$/.test(f)).map((f) => join('examples', f));
+const examples = readdirSync('examples').filter((f) => /^(tune-.*|cdpg-code)\.yaml$/.test(f)).map((f) => join('examples', f));
 
 test('every example config is valid', () => {
   assert.ok(examples.length >= 9, `found ${examples.length} tune examples`);
