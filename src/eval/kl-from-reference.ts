@@ -1,7 +1,10 @@
 // KL(ref ‖ model) ≈ mean over the reference's cached samples x ~ ref of
 // log ref(x) − log model(x) (SPEC §9). Both log-probabilities are of the same token
 // ids, so the model must share the reference's tokenizer; a conditional model may add
-// its control tokens beyond it and scores x after `<|endoftext|><|good|>`.
+// its control tokens beyond it and scores x after `<|endoftext|><|good|>` with them
+// banned — the distribution it samples from. Unbanned, every line of code would pay
+// for the probability of the <|good|> that conditional training put before most lines
+// and that generation never emits, and KL would count that as drift.
 import type { GPT } from '../lm/gpt.js';
 import { scoreContinuations } from '../lm/logprob.js';
 import type { Tokenizer } from '../lm/tokenizer.js';
@@ -33,8 +36,8 @@ export function klEstimate(refLogProbs: ArrayLike<number>, modelLogProbs: ArrayL
 }
 
 /** Scores the reference samples under `model` after `prompt` and estimates KL(ref ‖ model). */
-export function klFromSamples(model: GPT, prompt: Int32Array, samples: readonly ReferenceSample[]): KlEstimate {
-  const scores = scoreContinuations(model, samples.map(() => prompt), samples.map((s) => s.tokens), { batchSize: 32 });
+export function klFromSamples(model: GPT, prompt: Int32Array, samples: readonly ReferenceSample[], banned: readonly number[] = []): KlEstimate {
+  const scores = scoreContinuations(model, samples.map(() => prompt), samples.map((s) => s.tokens), { batchSize: 32, banned });
   return klEstimate(samples.map((s) => s.logProb), scores.map((s) => s.logProb));
 }
 
@@ -59,11 +62,11 @@ function tokenizerDifference(ref: Tokenizer, model: Tokenizer): string | undefin
   return merges(ref) === merges(model) ? undefined : 'its BPE merges differ';
 }
 
-/** The reference's cached samples scored under the evaluated model (after `<|good|>` for a conditional one). */
+/** The reference's cached samples scored under the evaluated model (after `<|good|>`, control tokens banned, for a conditional one). */
 export function klFromReference(m: EvalModel, ref: Pick<Reference, 'dir' | 'tokenizer' | 'samples'>): KlEstimate {
   checkSharedTokenizer(ref.tokenizer, ref.dir, m.tokenizer, m.dir);
   const context = m.model.config.n_positions;
   const longest = Math.max(...ref.samples.map((s) => s.tokens.length));
   if (m.prompt.length + longest > context) fail(`the reference samples in ${ref.dir} run to ${longest} tokens, which with the prompt exceed the context of ${context} of model ${m.dir}`);
-  return klFromSamples(m.model, m.prompt, ref.samples);
+  return klFromSamples(m.model, m.prompt, ref.samples, m.banned);
 }

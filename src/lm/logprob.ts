@@ -20,6 +20,11 @@ export interface ScoreOptions {
   batchSize?: number;
   /** The token an empty context starts from (default: bos_token_id, else eos_token_id). */
   startId?: number;
+  /**
+   * Tokens the scored distribution never emits (as generate's bannedIds): their logits
+   * are -∞, so the others' probabilities are renormalised as sampling renormalises them.
+   */
+  banned?: readonly number[];
 }
 
 export interface ContinuationScore {
@@ -48,7 +53,7 @@ export function scoreContinuations(model: GPT, contexts: readonly Int32Array[], 
   for (let start = 0; start < order.length; start += batchSize) {
     const batch = order.slice(start, start + batchSize);
     const { perToken, L } = noGrad(() => tidy(() => {
-      const r = forward(model, batch.map((i) => rows[i]!), false);
+      const r = forward(model, batch.map((i) => rows[i]!), false, opts.banned);
       return { perToken: r.perToken.toFloat64Array(), L: r.perToken.shape[1]! };
     }));
     batch.forEach((i, k) => {
@@ -92,12 +97,12 @@ function checkIds(ids: Int32Array, vocab: number, what: string): void {
   for (let t = 0; t < ids.length; t++) if (!(ids[t]! >= 0 && ids[t]! < vocab)) fail(`${what} has token id ${ids[t]} at position ${t}, outside the vocabulary (0 to ${vocab - 1})`);
 }
 
-function forward(model: GPT, rows: Row[], train: boolean): SequenceLogProbs {
+function forward(model: GPT, rows: Row[], train: boolean, banned: readonly number[] = []): SequenceLogProbs {
   const N = rows.length;
   const L = Math.max(0, ...rows.map((r) => r.continuation.length));
   const device = model.p('transformer.wte.weight').device;
   if (L === 0) return { sum: zeros([N], 'float32', device), perToken: zeros([N, 0], 'float32', device), mask: zeros([N, 0], 'float32', device) };
-  const { logProbs: perToken, mask } = continuationLogProbs(model, rows, L, train);
+  const { logProbs: perToken, mask } = continuationLogProbs(model, rows, L, train, banned);
   return { sum: perToken.sum(1), perToken, mask };
 }
 
@@ -106,7 +111,7 @@ function forward(model: GPT, rows: Row[], train: boolean): SequenceLogProbs {
  * log-probs [N, L], the mask [N, L] (1 on real tokens) and the hidden state that
  * predicted each token [N·L, H]. Call inside tidy.
  */
-export function continuationLogProbs(model: GPT, rows: readonly Row[], L: number, train = false): { logProbs: Tensor; mask: Tensor; hidden: Tensor } {
+export function continuationLogProbs(model: GPT, rows: readonly Row[], L: number, train = false, banned: readonly number[] = []): { logProbs: Tensor; mask: Tensor; hidden: Tensor } {
   const N = rows.length;
   const device = model.p('transformer.wte.weight').device;
   const T = Math.max(...rows.map((r) => r.context.length + r.continuation.length));
@@ -124,6 +129,7 @@ export function continuationLogProbs(model: GPT, rows: readonly Row[], L: number
   });
   const hidden = model.hidden(tensor(ids, [N, T], 'int64', device), { train });
   const picked = hidden.reshape(N * T, hidden.shape[2]!).indexSelect(0, tensor(from, [N * L], 'int64', device));
-  const nll = crossEntropy(model.logits(picked), tensor(targets, [N * L], 'int64', device), { ignoreIndex: -100, reduction: 'none' });
+  const logits = banned.length === 0 ? model.logits(picked) : model.logits(picked).indexFill(1, tensor(Int32Array.from(banned), [banned.length], 'int64', device), -Infinity);
+  const nll = crossEntropy(logits, tensor(targets, [N * L], 'int64', device), { ignoreIndex: -100, reduction: 'none' });
   return { logProbs: nll.neg().view(N, L), mask: tensor(mask, [N, L], 'float32', device), hidden: picked };
 }

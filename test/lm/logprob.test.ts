@@ -55,6 +55,20 @@ test('scores equal unpadded forward passes, whatever the batching and order', ()
   assert.equal(scoreContinuations(model, [ids(1)], [ids()])[0]!.logProb, 0);
 });
 
+test('banned tokens: the others are scored renormalised, log p(t) − log(1 − Σ_banned p)', () => {
+  const model = tinyModel(3);
+  const banned = [4, 17, 38];
+  const context = ids(1, 2), continuation = ids(8, 9, 30);
+  const [scored] = scoreContinuations(model, [context], [continuation], { banned });
+  continuation.forEach((tok, j) => {
+    const prefix = Int32Array.from([...context, ...continuation.subarray(0, j)]);
+    const next = (t: number) => reference(model, prefix, Int32Array.of(t))[0]!;
+    const bannedMass = banned.reduce((sum, b) => sum + Math.exp(next(b)), 0);
+    const expected = next(tok) - Math.log(1 - bannedMass);
+    assert.ok(Math.abs(scored!.logProbs[j]! - expected) < 1e-5, `token ${j}: ${scored!.logProbs[j]} vs ${expected}`);
+  });
+});
+
 test('an empty context starts from the BOS/EOS token', () => {
   const model = tinyModel(2, { eos_token_id: 0 });
   const [empty] = scoreContinuations(model, [ids()], [ids(5, 6, 7)]);
