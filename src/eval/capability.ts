@@ -11,7 +11,6 @@
 import type { CorpusDocument } from '../data/corpus.js';
 import { packDocuments } from '../data/packing.js';
 import { validationLoss } from '../pretrain/trainer.js';
-import type { Pep8Check } from '../scorers/pep8.js';
 import { functionBody } from '../scorers/function-scope.js';
 import type { EvalModel } from './eval-model.js';
 import { EVAL_SAMPLING, sampleTexts, type SamplingSettings } from './sampling.js';
@@ -126,7 +125,7 @@ export function heldOutSignatures(docs: readonly CorpusDocument[], max: number):
 
 /** What compile checking needs of the pep8 scorer. */
 export interface CompileChecker {
-  check(texts: readonly string[], opts: { contexts?: readonly string[]; compile?: boolean }): Promise<Pep8Check[]>;
+  compiles(texts: readonly string[], contexts?: readonly string[]): Promise<boolean[]>;
 }
 
 /**
@@ -134,8 +133,8 @@ export interface CompileChecker {
  * level) leaves a docstring-only function, which compiles but was not written by the
  * model, so it counts as a failure.
  */
-export function compiledShare(bodies: readonly string[], checks: readonly Pick<Pep8Check, 'compiles'>[]): number {
-  return bodies.filter((b, i) => b.trim() !== '' && checks[i]!.compiles === true).length / bodies.length;
+export function compiledShare(bodies: readonly string[], compiles: readonly boolean[]): number {
+  return bodies.filter((b, i) => b.trim() !== '' && compiles[i] === true).length / bodies.length;
 }
 
 /** Share of sampled bodies that compile after their signature (LibTorch's RNG seeded by the caller). */
@@ -146,5 +145,5 @@ export async function compileRate(m: EvalModel, signatures: readonly string[], c
   if (fits.length === 0) return NaN;
   const samples = sampleTexts(m, prompts.filter((p) => p.length <= room), 1, EVAL_SAMPLING);
   const bodies = samples.map((s) => functionBody(s.text, s.finished));
-  return compiledShare(bodies, await checker.check(bodies, { contexts: fits, compile: true }));
+  return compiledShare(bodies, await checker.compiles(bodies, fits));
 }

@@ -89,10 +89,11 @@ export class Pep8Scorer implements Scorer {
     return Float64Array.from(await this.check(texts, { contexts }), pep8Score);
   }
 
-  /** Whether context + text compiles, for each text. */
+  /** Whether context + text compiles, for each text; pycodestyle does not run, so its crashes cannot stop this. */
   async compiles(texts: readonly string[], contexts?: readonly string[]): Promise<boolean[]> {
-    const checks = await this.check(texts, { contexts, compile: true });
-    return checks.map((c) => c.compiles === true);
+    checkBatch(this.name, texts, contexts);
+    const files = contexts ? texts.map((t, i) => contexts[i]! + t) : texts;
+    return this.run(files, { compile_only: true }, parseCompiles);
   }
 
   /** Violations / characters of each line of `text`, checked as a whole file. */
@@ -105,7 +106,7 @@ export class Pep8Scorer implements Scorer {
     const { contexts, compile = false } = opts;
     checkBatch(this.name, texts, contexts);
     const files = contexts ? texts.map((t, i) => contexts[i]! + t) : texts;
-    const answers = await this.run(files, compile);
+    const answers = await this.run(files, { compile }, (answer, count, offset) => parseResults(answer, count, compile, offset));
     return answers.map((answer, i) => toCheck(files[i]!, contexts ? contexts[i]!.length : 0, answer));
   }
 
@@ -118,19 +119,19 @@ export class Pep8Scorer implements Scorer {
     for (const w of this.workers) w.close();
   }
 
-  private async run(files: readonly string[], compile: boolean): Promise<WorkerResult[]> {
+  /** Sends `files` in batches, with `request`'s fields, across the workers; `parse` checks each answer. */
+  private async run<R>(files: readonly string[], request: Record<string, boolean>, parse: (answer: unknown, count: number, offset: number) => R[]): Promise<R[]> {
     const batches = makeBatches(files, this.batchSize, this.batchChars);
-    const results: WorkerResult[] = new Array(files.length);
+    const results: R[] = new Array(files.length);
     let next = 0;
     let failed = false;
     const serve = async (worker: JsonLinesProcess): Promise<void> => {
       while (!failed && next < batches.length) {
         const { start, end, chars } = batches[next++]!;
         const texts = files.slice(start, end);
-        const parse = (answer: unknown): WorkerResult[] => parseResults(answer, texts.length, compile, start);
         const what = `texts ${start}..${end - 1}`;
         try {
-          const answers = await worker.call({ texts, compile }, this.timeoutMs + chars * msPerChar, parse, what);
+          const answers = await worker.call({ texts, ...request }, this.timeoutMs + chars * msPerChar, (answer) => parse(answer, texts.length, start), what);
           answers.forEach((a, i) => (results[start + i] = a));
         } catch (err) {
           failed = true;
@@ -185,6 +186,14 @@ function parseResults(answer: unknown, count: number, compile: boolean, offset: 
     if (!isWorkerResult(r, compile)) throw new ProcessFailure(`it answered a malformed result ${JSON.stringify(r).slice(0, 120)}`);
     return r;
   });
+}
+
+function parseCompiles(answer: unknown, count: number): boolean[] {
+  const results = (answer as { results?: unknown } | null)?.results;
+  if (!Array.isArray(results) || results.length !== count || !results.every((r) => typeof r === 'boolean')) {
+    throw new ProcessFailure(`it answered ${JSON.stringify(answer).slice(0, 120)} instead of ${count} compile results`);
+  }
+  return results as boolean[];
 }
 
 function isWorkerResult(r: unknown, compile: boolean): r is WorkerResult {

@@ -14,7 +14,6 @@ import { GPT } from '../../src/lm/gpt.js';
 import { gptConfig } from '../../src/lm/gpt-config.js';
 import { scoreContinuations } from '../../src/lm/logprob.js';
 import { Tokenizer } from '../../src/lm/tokenizer.js';
-import type { Pep8Check } from '../../src/scorers/pep8.js';
 
 /** A document whose segments are its sentences (each ends after ". "). */
 function doc(id: string, text: string): CorpusDocument {
@@ -143,17 +142,16 @@ test('compile rate: each signature gets one sampled body, checked as signature +
   const [cat] = tok.encode(' cat');
   const m = evalModel('toy', constantModel(tok.vocabSize, { [cat!]: 20, [tok.eosId!]: 20 }), tok);
   const signatures = ['def f():\n    """F."""\n', 'def g(x):\n    """G."""\n', 'def h():\n    """H."""\n'];
-  const seen: { texts: readonly string[]; contexts?: readonly string[]; compile?: boolean }[] = [];
+  const seen: { texts: readonly string[]; contexts?: readonly string[] }[] = [];
   const checker = {
-    async check(texts: readonly string[], opts: { contexts?: readonly string[]; compile?: boolean }): Promise<Pep8Check[]> {
-      seen.push({ texts, ...opts });
-      return texts.map((_, i) => ({ violations: 0, characters: 0, lineViolations: new Int32Array(0), lineCharacters: new Int32Array(0), lineEnds: new Int32Array(0), compiles: i !== 1 }));
+    async compiles(texts: readonly string[], contexts?: readonly string[]): Promise<boolean[]> {
+      seen.push({ texts, contexts });
+      return texts.map((_, i) => i !== 1);
     },
   };
   manualSeed(0);
   assert.equal(await compileRate(m, signatures, checker), 2 / 3);
   assert.deepEqual(seen[0]!.contexts, signatures);
-  assert.equal(seen[0]!.compile, true);
   for (const body of seen[0]!.texts) assert.match(body, /^( cat){10,}$/);
-  assert.equal(compiledShare(['', '    x = 1', '    y', '  \n'], [{ compiles: true }, { compiles: true }, { compiles: false }, { compiles: true }]), 1 / 4);
+  assert.equal(compiledShare(['', '    x = 1', '    y', '  \n'], [true, true, false, true]), 1 / 4);
 });
