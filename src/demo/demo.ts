@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { manualSeed } from '../engine/random.js';
 import { disposeModel, loadEvalModel } from '../eval/eval-model.js';
 import { evaluate, type EvaluationResult } from '../eval/evaluate.js';
-import { scoreTexts } from '../eval/misalignment.js';
+import { scoreTexts } from '../scorers/score-texts.js';
 import { paretoFrontier, paretoSvg, type ParetoPoint } from '../eval/pareto-plot.js';
 import { unconditionalSamples } from '../eval/sampling.js';
 import type { CorpusSource } from '../data/source.js';

@@ -14,7 +14,8 @@ import type { Scorer } from '../scorers/scorer.js';
 import { fail } from '../util/errors.js';
 import { Random } from '../util/random.js';
 import type { EvalModel } from './eval-model.js';
-import { mean, scoreTexts } from './misalignment.js';
+import { scoreTexts } from '../scorers/score-texts.js';
+import { mean } from './misalignment.js';
 import { EVAL_SAMPLING, sampleTexts, type SamplingSettings } from './sampling.js';
 
 export const SELECTION_TEMPERATURE = 0.1;

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bleu, selfBleu } from '../../src/eval/bleu.js';
 import { distinctN, diversityMetrics, tokenEntropy } from '../../src/eval/diversity.js';
-import { hitRate, maxAtK, misalignmentMetrics, scoreTexts } from '../../src/eval/misalignment.js';
+import { hitRate, maxAtK, misalignmentMetrics } from '../../src/eval/misalignment.js';
+import { scoreTexts } from '../../src/scorers/score-texts.js';
 import { fail, PosteriorError } from '../../src/util/errors.js';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
