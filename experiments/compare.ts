@@ -9,7 +9,7 @@
 // train it again.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 
@@ -37,11 +37,10 @@ function posterior(args: string[]): string {
   return r.stdout;
 }
 
+/** A run is named after its config file, which says the method and its settings. */
 function tuneSettings(config: string): { name: string; outDir: string; maxNewTokens: number } {
-  const c = YAML.parse(readFileSync(config, 'utf8')) as { out_dir: string; method: { name: string; divergence?: string; kl?: unknown }; sampling?: { max_new_tokens?: number } };
-  const m = c.method;
-  const detail = m.divergence ?? (m.kl === undefined ? '' : `β = ${JSON.stringify(m.kl)}`);
-  return { name: detail ? `${m.name} (${detail})` : m.name, outDir: c.out_dir, maxNewTokens: c.sampling?.max_new_tokens ?? 64 };
+  const c = YAML.parse(readFileSync(config, 'utf8')) as { out_dir: string; sampling?: { max_new_tokens?: number } };
+  return { name: basename(config, extname(config)), outDir: c.out_dir, maxNewTokens: c.sampling?.max_new_tokens ?? 64 };
 }
 
 function estimate(target: string, model: string, samples: number, contexts: number, maxNewTokens: number): Record<string, number | null> {
