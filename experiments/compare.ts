@@ -52,24 +52,47 @@ function qrs(target: string, model: string, samples: number, beta: string, maxNe
   return { 'qrs/acceptance_rate': r.acceptance_rate ?? null, 'qrs/tv_to_target': r.tv_to_target ?? null };
 }
 
+/** Tunes with `config` unless its model exists; the wall-clock seconds of the tuning, kept beside the model. */
 function trained(config: string, outDir: string): number | null {
-  if (existsSync(join(outDir, 'model', 'config.json'))) return null;
+  const record = join(outDir, 'tuning-seconds.json');
+  if (existsSync(join(outDir, 'model', 'config.json'))) return existsSync(record) ? (JSON.parse(readFileSync(record, 'utf8')) as number) : null;
   const t0 = performance.now();
   posterior(['tune', '--config', config, '--json']);
-  return (performance.now() - t0) / 1000;
+  const seconds = (performance.now() - t0) / 1000;
+  writeFileSync(record, JSON.stringify(seconds));
+  return seconds;
 }
 
 function cell(v: number | null | undefined): string {
   return v === null || v === undefined ? '-' : String(Number(v.toPrecision(3)));
 }
 
-function table(title: string, prior: Run, runs: Run[], extra: string[]): string {
+/**
+ * KL(p‖a), the divergence from the prior that the target itself has: −log Z for a
+ * pointwise target (log P − log a = 0 wherever p lives), Σ λ·μ − log Z for an
+ * exponential-family target with moments μ. For a conditional target Ẑ is an average
+ * over contexts, so no single number applies.
+ */
+function targetKL(target: string, prior: Run): number | null {
+  const t = YAML.parse(readFileSync(target, 'utf8')) as { contexts?: unknown; constraints?: { feature: { name?: string }; moment: number }[] };
+  const logZ = prior.estimate.log_z;
+  if (t.contexts !== undefined || logZ === null || logZ === undefined) return null;
+  let sum = -logZ;
+  for (const c of t.constraints ?? []) {
+    const lambda = prior.estimate[`lambda/${c.feature.name}`];
+    if (lambda === null || lambda === undefined) return null;
+    sum += lambda * c.moment;
+  }
+  return sum;
+}
+
+function table(title: string, target: string, prior: Run, runs: Run[], extra: string[]): string {
   const cols = [...COLUMNS, ...extra.map((k): [string, string] => [k, k])];
   const row = (r: Run) => `| ${r.name} | ${cols.map(([k]) => cell(r.estimate[k])).join(' | ')} | ${r.train_seconds === null ? '-' : Math.round(r.train_seconds)} |`;
-  const logZ = prior.estimate.log_z;
+  const kl = targetKL(target, prior);
   return [
     `### ${title}`, '',
-    `−log Z (the KL(p‖a) every method should approach): ${cell(logZ === null || logZ === undefined ? null : -logZ)}`, '',
+    ...(kl === null ? [] : [`KL(p‖a) = ${cell(kl)}: the KL(π‖a) of a policy equal to the target p.`, '']),
     `| model | ${cols.map(([, label]) => label).join(' | ')} | tuning s |`,
     `|---|${cols.map(() => '---:').join('|')}|---:|`,
     row(prior), ...runs.map(row), '',
@@ -106,7 +129,7 @@ function main(): void {
   const extra = [...(values.columns ? values.columns.split(',') : []), ...(values['qrs-beta'] ? ['qrs/acceptance_rate', 'qrs/tv_to_target'] : [])];
   mkdirSync(dirname(values.out), { recursive: true });
   writeFileSync(`${values.out}.json`, JSON.stringify({ title: values.title, target: values.target, samples, contexts, prior, runs }, null, 2) + '\n');
-  writeFileSync(`${values.out}.md`, table(values.title, prior, runs, extra));
+  writeFileSync(`${values.out}.md`, table(values.title, values.target, prior, runs, extra));
   console.log(readFileSync(`${values.out}.md`, 'utf8'));
 }
 
