@@ -33,7 +33,10 @@ const CLI = join(dirname(new URL(import.meta.url).pathname), '..', 'src', 'cli',
 
 function posterior(args: string[]): string {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`posterior ${args.join(' ')} exited with ${r.status}`);
+  if (r.status !== 0) {
+    console.error(`compare: posterior ${args.join(' ')} failed (its message is above); the runs measured so far are not written`);
+    process.exit(1);
+  }
   return r.stdout;
 }
 

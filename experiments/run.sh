@@ -4,8 +4,8 @@
 #   node dist/src/cli/main.js data prepare pep8
 #   node dist/src/cli/main.js pretrain --config examples/pretrain-pep8.yaml
 # and the CDPG contexts (committed; made by):
-#   node dist/src/cli/main.js data signatures --corpus .cache/data/pep8 --split validation --max 256 --max-chars 200 --out experiments/cdpg/contexts-train.jsonl
-#   node dist/src/cli/main.js data signatures --corpus .cache/data/pep8 --split test --max 64 --max-chars 200 --out experiments/cdpg/contexts-heldout.jsonl
+#   node dist/src/cli/main.js data signatures --corpus .cache/data/pep8 --split validation --max 256 --tokenizer runs/pretrain-pep8/model/tokenizer.json --max-tokens 64 --out experiments/cdpg/contexts-train.jsonl
+#   node dist/src/cli/main.js data signatures --corpus .cache/data/pep8 --split test --max 64 --tokenizer runs/pretrain-pep8/model/tokenizer.json --max-tokens 64 --out experiments/cdpg/contexts-heldout.jsonl
 # Usage: bash experiments/run.sh [pointwise|gdc|pep8-clean|cdpg]...  (default: all four)
 # Tables go to experiments/results/<name>.{md,json}; tuned models to runs/experiments/.
 set -euo pipefail

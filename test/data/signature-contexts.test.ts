@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { prepareCorpus } from '../../src/data/prepare.js';
 import { perLine } from '../../src/data/scoring.js';
 import { memorySource } from '../../src/data/source.js';
+import { trainBpe } from '../../src/lm/bpe-trainer.js';
 import { ContextDistribution } from '../../src/distributions/context-distribution.js';
 import { createPep8Scorer } from '../../src/scorers/pep8.js';
 
@@ -41,6 +42,18 @@ test('data signatures writes the documented functions of a split that fit, as co
   assert.ok(contexts.length > 0 && contexts.every((c) => /^def f_\d+\(a\):\n {4}"""Short \d+\."""\n$/.test(c)), contexts.join('|'));
   const fromFile = await ContextDistribution.fromFile(out);
   assert.equal(fromFile.sample(1)[0]!.startsWith('def f_'), true);
+
+  // With a tokenizer, the token limit applies too: byte-level BPE of 260 tokens barely merges, so "Short" signatures run over 20 tokens.
+  const tok = trainBpe([contexts.join('')], { vocabSize: 260, specialTokens: ['<|endoftext|>'] });
+  const tokPath = join(dir, 'tokenizer.json');
+  tok.save(tokPath);
+  const limited = join(dir, 'limited.jsonl');
+  const tokenCounts = contexts.map((c) => tok.encode(c, { special: false }).length);
+  const limit = Math.min(...tokenCounts);
+  assert.equal(cli('data', 'signatures', '--corpus', corpus, '--split', 'validation', '--out', limited, '--max-chars', '80', '--tokenizer', tokPath, '--max-tokens', String(limit)).status, 0);
+  const kept = readFileSync(limited, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string);
+  assert.deepEqual(kept, contexts.filter((_, i) => tokenCounts[i]! <= limit));
+  assert.ok(kept.length < contexts.length, `every signature has ${limit} tokens, so the limit was not tested`);
 
   const none = cli('data', 'signatures', '--corpus', corpus, '--split', 'validation', '--out', join(dir, 'none.jsonl'), '--max-chars', '10');
   assert.equal(none.status, 1);

