@@ -95,7 +95,10 @@ const MAX_DOCSTRING_LINES = 30;
 
 /**
  * Up to `max` distinct prompts: a one-line `def` signature followed by its docstring,
- * dedented to the top level, ending with a newline.
+ * dedented to the top level, ending where the docstring closes. Not with the newline:
+ * byte-level BPE merges a line break with the indentation after it, so in training a
+ * bare newline token is followed by a top-level line, and a prompt ending with one
+ * asks the model to leave the function before writing its body.
  */
 export function heldOutSignatures(docs: readonly CorpusDocument[], max: number): string[] {
   const out = new Set<string>();
@@ -115,7 +118,7 @@ export function heldOutSignatures(docs: readonly CorpusDocument[], max: number):
       }
       const snippet = lines.slice(i, end + 1);
       if (!snippet.every((l) => l.startsWith(indent) || l.trim() === '')) continue;
-      out.add(snippet.map((l) => l.slice(Math.min(indent.length, l.length))).join('\n') + '\n');
+      out.add(snippet.map((l) => l.slice(Math.min(indent.length, l.length))).join('\n'));
       i = end;
     }
     if (out.size >= max) break;

@@ -122,8 +122,8 @@ const code = [
 test('held-out signatures: one-line defs with a docstring, dedented to the top level', () => {
   const code2: CorpusDocument = { id: 'c', source: 'test', text: code, segments: [{ start: 0, end: code.length, score: 0 }], score: 0 };
   assert.deepEqual(heldOutSignatures([code2], 10), [
-    'def method(self, x):\n    """Do a thing.\n\n    More text.\n    """\n',
-    "def f(a, b) -> int:\n    '''One line.'''\n",
+    'def method(self, x):\n    """Do a thing.\n\n    More text.\n    """',
+    "def f(a, b) -> int:\n    '''One line.'''",
   ]);
   assert.equal(heldOutSignatures([code2, code2], 10).length, 2);
   assert.equal(heldOutSignatures([code2], 1).length, 1);

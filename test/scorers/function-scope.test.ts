@@ -36,6 +36,10 @@ test('function-scoped compiles and pep8-clean features judge the completed funct
     const contexts = texts.map(() => context);
     assert.deepEqual(Array.from(await compiles.scorer.score(texts, contexts)), [1, 0, 1, 1]);
     assert.deepEqual(Array.from(await clean.scorer.score(texts, contexts)), [1, 1, 0, 1]);
+    // A prompt that ends where the docstring closes (as heldOutSignatures writes them): the body starts with the line break.
+    const open = context.trimEnd();
+    assert.deepEqual(Array.from(await compiles.scorer.score(['\n    return 2 * x\n\n\nprint(1) +\n', '\nprint(1)\n'], [open, open])), [1, 0]);
+    assert.deepEqual(Array.from(await clean.scorer.score(['\n    return 2 * x\n\nx = 1\n', '\n    y=2 * x\n    return y\n'], [open, open])), [1, 0]);
   } finally {
     await compiles.scorer.close?.();
     await clean.scorer.close?.();
