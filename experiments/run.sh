@@ -16,9 +16,9 @@ experiments=("$@")
 for n in "${experiments[@]}"; do
   case $n in
     pointwise) compare --title 'Pointwise: the sample contains "raise"' --target experiments/pointwise/target.yaml \
-      --out experiments/results/pointwise experiments/pointwise/{dpg,dpg-lr2e-5,kl-dpg,reinforce,reinforce-kl}.yaml ;;
+      --out experiments/results/pointwise experiments/pointwise/{dpg,kl-dpg,reinforce,reinforce-kl}{-lr2e-5,}.yaml ;;
     gdc) compare --title 'Distributional (GDC): half of the samples contain "raise"' --target experiments/gdc/target.yaml \
-      --columns moment/raise --out experiments/results/gdc experiments/gdc/gdc.yaml ;;
+      --columns moment/raise --out experiments/results/gdc experiments/gdc/gdc{-lr2e-5,}.yaml ;;
     pep8-clean) compare --title 'PEP8-clean code: f-DPG with every divergence, QRS on each policy (β = 1)' --target experiments/pep8-clean/target.yaml \
       --qrs-beta 1 --qrs-samples 100 --out experiments/results/pep8-clean experiments/pep8-clean/f-dpg-*.yaml ;;
     cdpg) compare --title 'CDPG on code: held-out signatures, compiles ∧ pep8-clean' --target experiments/cdpg/target-both-heldout.yaml \
