@@ -2,7 +2,8 @@
 // `posterior tune` config) and measure every tuned model, and the prior, against one
 // target with `posterior estimate` on fresh samples drawn as the tuning drew them.
 // With --qrs-beta, each model (and the prior) is also the proposal of quasi-rejection
-// sampling from the target, whose acceptance rate and TV(p_β, p) join the table.
+// sampling from the target over a fixed budget of proposals, whose acceptance rate and
+// TV(p_β, p) join the table.
 // Writes <out>.json (every estimate, wall-clock seconds) and <out>.md (the table).
 //   node dist/experiments/compare.js --title T --target CFG --out experiments/results/x CONFIG...
 // A run whose model already exists is measured, not retrained: delete its out_dir to
@@ -50,8 +51,8 @@ function estimate(target: string, model: string, samples: number, contexts: numb
   return JSON.parse(posterior(['estimate', '--target', target, '--model', model, '-n', String(samples), '--contexts', String(contexts), '--max-new-tokens', String(maxNewTokens), '--json'])) as Record<string, number | null>;
 }
 
-function qrs(target: string, model: string, samples: number, beta: string, maxNewTokens: number): Record<string, number | null> {
-  const r = JSON.parse(posterior(['qrs', '--target', target, '--proposal', model, '-n', String(samples), '--beta', beta, '--max-new-tokens', String(maxNewTokens), '--out', '/dev/null', '--json'])) as Record<string, number | null>;
+function qrs(target: string, model: string, draws: number, beta: string, maxNewTokens: number): Record<string, number | null> {
+  const r = JSON.parse(posterior(['qrs', '--target', target, '--proposal', model, '--draws', String(draws), '--beta', beta, '--max-new-tokens', String(maxNewTokens), '--out', '/dev/null', '--json'])) as Record<string, number | null>;
   return { 'qrs/acceptance_rate': r.acceptance_rate ?? null, 'qrs/tv_to_target': r.tv_to_target ?? null };
 }
 
@@ -108,18 +109,18 @@ function main(): void {
     options: {
       title: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' },
       samples: { type: 'string', default: '1024' }, contexts: { type: 'string', default: '16' }, columns: { type: 'string', default: '' },
-      'qrs-beta': { type: 'string' }, 'qrs-samples': { type: 'string', default: '200' },
+      'qrs-beta': { type: 'string' }, 'qrs-draws': { type: 'string', default: '1024' },
     },
   });
   if (!values.title || !values.target || !values.out || positionals.length === 0) {
-    console.error('usage: node dist/experiments/compare.js --title T --target CFG --out PATH [--samples N] [--contexts C] [--columns k1,k2] [--qrs-beta B --qrs-samples N] CONFIG...');
+    console.error('usage: node dist/experiments/compare.js --title T --target CFG --out PATH [--samples N] [--contexts C] [--columns k1,k2] [--qrs-beta B --qrs-draws D] CONFIG...');
     process.exitCode = 1;
     return;
   }
   const samples = Number(values.samples), contexts = Number(values.contexts);
   const measure = (model: string, maxNewTokens: number) => ({
     ...estimate(values.target!, model, samples, contexts, maxNewTokens),
-    ...(values['qrs-beta'] && qrs(values.target!, model, Number(values['qrs-samples']), values['qrs-beta'], maxNewTokens)),
+    ...(values['qrs-beta'] && qrs(values.target!, model, Number(values['qrs-draws']), values['qrs-beta'], maxNewTokens)),
   });
   const settings = positionals.map((config) => ({ config, ...tuneSettings(config) }));
   const maxNewTokens = settings[0]!.maxNewTokens;

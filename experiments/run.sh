@@ -20,7 +20,7 @@ for n in "${experiments[@]}"; do
     gdc) compare --title 'Distributional (GDC): half of the samples contain "raise"' --target experiments/gdc/target.yaml \
       --columns moment/raise --out experiments/results/gdc experiments/gdc/gdc{-lr2e-5,}.yaml ;;
     pep8-clean) compare --title 'PEP8-clean code: f-DPG with every divergence, QRS on each policy (β = 1)' --target experiments/pep8-clean/target.yaml \
-      --qrs-beta 1 --qrs-samples 100 --out experiments/results/pep8-clean experiments/pep8-clean/f-dpg-*.yaml ;;
+      --qrs-beta 1 --qrs-draws 1024 --out experiments/results/pep8-clean experiments/pep8-clean/f-dpg-*.yaml ;;
     cdpg) compare --title 'CDPG on code: held-out signatures, compiles ∧ pep8-clean' --target experiments/cdpg/target-both-heldout.yaml \
       --samples 16 --contexts 32 --columns moment/compiles,moment/pep8-clean --out experiments/results/cdpg \
       experiments/cdpg/{cdpg-compiles,cdpg-pep8}.yaml examples/cdpg-code.yaml experiments/cdpg/{dpg-both,reinforce-kl-both}.yaml ;;

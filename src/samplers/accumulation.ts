@@ -18,6 +18,8 @@ export interface AccumulateOptions<O extends SampleOptions = SampleOptions> {
   sampleOptions?: O;
   /** Give up after this many proposals (default 1000·N). */
   maxDraws?: number;
+  /** At maxDraws, return what was kept instead of failing: a fixed budget of proposals (to measure an acceptance rate). */
+  partial?: boolean;
 }
 
 /** Which samples of a batch to keep; called once per batch, in order. */
@@ -41,6 +43,7 @@ export async function accumulate<O extends SampleOptions>(proposal: Distribution
   let drawn = 0;
   while (samples.length < n) {
     if (drawn >= maxDraws) {
+      if (options.partial) break;
       fail(`after ${drawn} proposals only ${samples.length} of the ${n} samples requested were accepted (acceptance rate ${(samples.length / drawn).toPrecision(3)}); raise maxDraws, or use a proposal closer to the target.`);
     }
     // Without a selection every draw is kept, so never draw more than still needed.

@@ -87,6 +87,13 @@ test('the toy example reaches its target, and estimate and qrs measure it', () =
   assert.ok(Math.abs(m.z! - 0.1) < 0.01 && m.kl_policy_base === 0 && Math.abs(m['b/mean']! - m.z!) < 1e-12, est.stdout);
   assert.ok(Math.abs(m.kl_target_policy! - -Math.log(0.1)) < 0.1);
 
+  // A fixed budget of proposals: exactly 400 drawn, each kept with min(1, b/β) = b, so the rate estimates Z = 0.1.
+  const budget = posterior('qrs', '--target', 'examples/target-toy.yaml', '--proposal', 'prior', '--draws', '400', '--beta', '0.5', '--out', join(root, 'budget.jsonl'), '--json');
+  assert.equal(budget.code, 0, budget.stderr);
+  const b = JSON.parse(budget.stdout) as { drawn: number; accepted: number; acceptance_rate: number };
+  assert.equal(b.drawn, 400);
+  assert.ok(Math.abs(b.acceptance_rate - 0.1) < 5 * Math.sqrt(0.09 / 400) && b.accepted === Math.round(b.acceptance_rate * 400), budget.stdout);
+
   const out = join(root, 'qrs.jsonl');
   const q = posterior('qrs', '--target', 'examples/target-toy.yaml', '--proposal', 'prior', '-n', '50', '--beta', '0.5', '--out', out, '--json');
   assert.equal(q.code, 0, q.stderr);

@@ -16,11 +16,13 @@ import { cliSampling, cliSeed, integer, parsedFlags, samplingOptions, samplingUs
 
 export const summary = 'quasi-rejection sampling from a target with a model as proposal, with its acceptance rate';
 
-const USAGE = `usage: posterior qrs --target CONFIG --proposal DIR|prior -n N (--beta B | --log-beta L) [options]
+const USAGE = `usage: posterior qrs --target CONFIG --proposal DIR|prior (-n N | --draws D) (--beta B | --log-beta L) [options]
 
   --target CONFIG        a target config (.yaml/.json); see examples/target-*.yaml
   --proposal DIR|prior   the proposal q: a checkpoint directory (e.g. a tuned policy), or the prior
   -n, --samples N        accepted samples wanted
+  --draws D              instead of -n: draw exactly D proposals and keep those accepted
+                         (measures the acceptance rate of a poor proposal in bounded time)
   --beta B, --log-beta L accept x with min(1, P(x)/(β q(x))); larger β: closer to p, fewer accepted
   --context TEXT         the prompt, for a conditional target
   --batch-size N         proposals per batch (default 64)
@@ -43,6 +45,7 @@ export async function run(args: string[]): Promise<number> {
         context: { type: 'string' },
         'batch-size': { type: 'string', default: '64' },
         'max-draws': { type: 'string' },
+        draws: { type: 'string' },
         out: { type: 'string' },
       },
     }),
@@ -51,9 +54,12 @@ export async function run(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (!values.target || !values.proposal || !values.samples) fail(`--target CONFIG, --proposal DIR and -n N are required; run 'posterior qrs --help' for the options`);
+  if (!values.target || !values.proposal || (values.samples === undefined) === (values.draws === undefined)) fail(`--target CONFIG, --proposal DIR and one of -n N and --draws D are required; run 'posterior qrs --help' for the options`);
+  if (values.draws !== undefined && values['max-draws'] !== undefined) fail('--draws D is the number of proposals; it replaces --max-draws');
   if ((values.beta === undefined) === (values['log-beta'] === undefined)) fail('give exactly one of --beta and --log-beta');
-  const n = integer(values.samples, '--samples', 1);
+  const draws = values.draws === undefined ? undefined : integer(values.draws, '--draws', 1);
+  // With a budget of D proposals, at most D can be accepted.
+  const n = draws ?? integer(values.samples!, '--samples', 1);
   const beta = values.beta === undefined ? undefined : Number(values.beta);
   const logBeta = values['log-beta'] === undefined ? undefined : Number(values['log-beta']);
   if (beta !== undefined && !(beta > 0 && Number.isFinite(beta))) fail(`--beta must be a positive number, got ${values.beta}`);
@@ -68,7 +74,7 @@ export async function run(args: string[]): Promise<number> {
     if (tokenizerFingerprint(proposal) !== tokenizerFingerprint(target.prior)) fail(`the proposal in ${values.proposal} uses a different tokenizer than the target's prior; samples carry token ids, so both must share one tokenizer`);
     const r = await quasiRejectionSample(target.target, proposal, n, {
       beta, logBeta, random: new Random(seed), context: values.context, sampleOptions: sampleOptions as LMSampleOptions,
-      batchSize: integer(values['batch-size'], '--batch-size', 1), maxDraws: values['max-draws'] === undefined ? undefined : integer(values['max-draws'], '--max-draws', 1),
+      batchSize: integer(values['batch-size'], '--batch-size', 1), maxDraws: draws ?? (values['max-draws'] === undefined ? undefined : integer(values['max-draws'], '--max-draws', 1)), partial: draws !== undefined,
     });
     const lines = r.samples.map((s, i) => `${JSON.stringify({ text: s.text, log_target: r.logTarget[i], log_proposal: r.logProposal[i] })}\n`).join('');
     const summary = { accepted: r.samples.length, drawn: r.drawn, acceptance_rate: r.acceptanceRate, expected_acceptance_rate: r.expectedAcceptanceRate, log_z: r.logZ, tv_to_target: r.tvToTarget };
