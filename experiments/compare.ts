@@ -7,7 +7,7 @@
 // Writes <out>.json (every estimate, wall-clock seconds) and <out>.md (the table).
 //   node dist/experiments/compare.js --title T --target CFG --out experiments/results/x CONFIG...
 // A run whose model already exists is measured, not retrained: delete its out_dir to
-// train it again.
+// train it again. --table-only rewrites <out>.md from <out>.json.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
@@ -21,11 +21,16 @@ interface Run {
   estimate: Record<string, number | null>;
 }
 
+// KL(p‖π), TV and Ẑ are importance-weighted from π's own samples, so they cannot see
+// the part of p that π misses: a collapsed π reads KL(p‖π) ≈ 0 with an Ẑ far below the
+// prior's unbiased one. H(π), the entropy of a whole sample, shows the collapse.
 const COLUMNS: [string, string][] = [
   ['b/mean', 'E_π[b]'],
   ['kl_policy_base', 'KL(π‖a)'],
   ['kl_target_policy', 'KL(p‖π)'],
   ['tv_target_policy', 'TV(p,π)'],
+  ['z', 'Ẑ from π'],
+  ['objective/entropy', 'H(π), nats'],
   ['diversity/distinct_1', 'distinct-1'],
   ['diversity/distinct_2', 'distinct-2'],
 ];
@@ -110,11 +115,19 @@ function main(): void {
       title: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' },
       samples: { type: 'string', default: '1024' }, contexts: { type: 'string', default: '16' }, columns: { type: 'string', default: '' },
       'qrs-beta': { type: 'string' }, 'qrs-draws': { type: 'string', default: '1024' },
+      'table-only': { type: 'boolean', default: false },
     },
   });
   if (!values.title || !values.target || !values.out || positionals.length === 0) {
-    console.error('usage: node dist/experiments/compare.js --title T --target CFG --out PATH [--samples N] [--contexts C] [--columns k1,k2] [--qrs-beta B --qrs-draws D] CONFIG...');
+    console.error('usage: node dist/experiments/compare.js --title T --target CFG --out PATH [--samples N] [--contexts C] [--columns k1,k2] [--qrs-beta B --qrs-draws D] [--table-only] CONFIG...');
     process.exitCode = 1;
+    return;
+  }
+  const extra = [...(values.columns ? values.columns.split(',') : []), ...(values['qrs-beta'] ? ['qrs/acceptance_rate', 'qrs/tv_to_target'] : [])];
+  if (values['table-only']) {
+    const saved = JSON.parse(readFileSync(`${values.out}.json`, 'utf8')) as { prior: Run; runs: Run[] };
+    writeFileSync(`${values.out}.md`, table(values.title, values.target, saved.prior, saved.runs, extra));
+    console.log(readFileSync(`${values.out}.md`, 'utf8'));
     return;
   }
   const samples = Number(values.samples), contexts = Number(values.contexts);
@@ -130,7 +143,6 @@ function main(): void {
     runs.push({ name: s.name, config: s.config, train_seconds: seconds, estimate: measure(join(s.outDir, 'model'), s.maxNewTokens) });
   }
   const prior: Run = { name: 'prior', config: values.target, train_seconds: null, estimate: measure('prior', maxNewTokens) };
-  const extra = [...(values.columns ? values.columns.split(',') : []), ...(values['qrs-beta'] ? ['qrs/acceptance_rate', 'qrs/tv_to_target'] : [])];
   mkdirSync(dirname(values.out), { recursive: true });
   writeFileSync(`${values.out}.json`, JSON.stringify({ title: values.title, target: values.target, samples, contexts, prior, runs }, null, 2) + '\n');
   writeFileSync(`${values.out}.md`, table(values.title, values.target, prior, runs, extra));
