@@ -1,10 +1,12 @@
 """A long-lived pycodestyle worker for posterior's pep8 scorer (src/scorers/pep8.ts).
 
 Protocol, one JSON object per line on stdin and stdout:
-  request  {"texts": [str, ...], "compile": bool}   -> {"results": [result, ...]}
-           result = {"violations": int, "lines": [[line_number, count], ...],
-                     "compiles": bool (only when asked)}
+  request  {"texts": [str, ...]}                    -> {"results": [result, ...]}
+           result = {"violations": int, "lines": [[line_number, count], ...]}
            or {"error": "ExceptionName: message"} when pycodestyle itself crashes
+  request  {"texts": [str, ...], "compile": true}   -> {"results": [bool, ...]}
+           whether each text compiles; pycodestyle does not run, so none of its
+           crashes can stop this
   request  {"info": true}                           -> {"python": str, "pycodestyle": str}
 A request that is not valid JSON gets {"error": ...}; the worker keeps serving.
 
@@ -40,7 +42,7 @@ class LineCounts(pycodestyle.BaseReport):
 STYLE = pycodestyle.StyleGuide(reporter=LineCounts)
 
 
-def check(text, want_compile):
+def check(text):
     try:
         lines = io.StringIO(text, newline=None).readlines()
         checker = pycodestyle.Checker(lines=lines, options=STYLE.options)
@@ -51,8 +53,6 @@ def check(text, want_compile):
         }
     except Exception as exc:  # a pycodestyle bug on this text, not a worker failure
         return {'error': f'{type(exc).__name__}: {exc}'}
-    if want_compile:
-        result['compiles'] = compiles(text)
     return result
 
 
@@ -70,10 +70,9 @@ def answer(request):
     if request.get('info'):
         return {'python': platform.python_version(), 'pycodestyle': pycodestyle.__version__}
     texts = request['texts']
-    if request.get('compile_only'):  # no pycodestyle, so none of its crashes
+    if request.get('compile'):
         return {'results': [compiles(text) for text in texts]}
-    want_compile = bool(request.get('compile'))
-    return {'results': [check(text, want_compile) for text in texts]}
+    return {'results': [check(text) for text in texts]}
 
 
 def main():

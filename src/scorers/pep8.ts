@@ -48,14 +48,11 @@ export interface Pep8Check {
   lineCharacters: Int32Array;
   /** Where each line ends in the text (a string index, after its line break). */
   lineEnds: Int32Array;
-  /** Only when asked for. */
-  compiles?: boolean;
 }
 
 interface WorkerResult {
   violations: number;
   lines: [number, number][];
-  compiles?: boolean;
 }
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -93,7 +90,7 @@ export class Pep8Scorer implements Scorer {
   async compiles(texts: readonly string[], contexts?: readonly string[]): Promise<boolean[]> {
     checkBatch(this.name, texts, contexts);
     const files = contexts ? texts.map((t, i) => contexts[i]! + t) : texts;
-    return this.run(files, { compile_only: true }, parseCompiles);
+    return this.run(files, { compile: true }, parseCompiles);
   }
 
   /** Violations / characters of each line of `text`, checked as a whole file. */
@@ -102,11 +99,11 @@ export class Pep8Scorer implements Scorer {
     return Float64Array.from(check!.lineViolations, (v, i) => v / check!.lineCharacters[i]!);
   }
 
-  async check(texts: readonly string[], opts: { contexts?: readonly string[]; compile?: boolean } = {}): Promise<Pep8Check[]> {
-    const { contexts, compile = false } = opts;
+  async check(texts: readonly string[], opts: { contexts?: readonly string[] } = {}): Promise<Pep8Check[]> {
+    const { contexts } = opts;
     checkBatch(this.name, texts, contexts);
     const files = contexts ? texts.map((t, i) => contexts[i]! + t) : texts;
-    const answers = await this.run(files, { compile }, (answer, count, offset) => parseResults(answer, count, compile, offset));
+    const answers = await this.run(files, {}, parseResults);
     return answers.map((answer, i) => toCheck(files[i]!, contexts ? contexts[i]!.length : 0, answer));
   }
 
@@ -175,7 +172,7 @@ function makeBatches(files: readonly string[], size: number, maxChars: number): 
   return batches;
 }
 
-function parseResults(answer: unknown, count: number, compile: boolean, offset: number): WorkerResult[] {
+function parseResults(answer: unknown, count: number, offset: number): WorkerResult[] {
   const results = (answer as { results?: unknown } | null)?.results;
   if (!Array.isArray(results) || results.length !== count) {
     throw new ProcessFailure(`it answered ${JSON.stringify(answer).slice(0, 120)} instead of ${count} results`);
@@ -183,7 +180,7 @@ function parseResults(answer: unknown, count: number, compile: boolean, offset: 
   return results.map((r: unknown, i) => {
     const error = (r as { error?: unknown } | null)?.error;
     if (typeof error === 'string') fail(`pycodestyle crashed on text ${offset + i}: ${error}`);
-    if (!isWorkerResult(r, compile)) throw new ProcessFailure(`it answered a malformed result ${JSON.stringify(r).slice(0, 120)}`);
+    if (!isWorkerResult(r)) throw new ProcessFailure(`it answered a malformed result ${JSON.stringify(r).slice(0, 120)}`);
     return r;
   });
 }
@@ -196,7 +193,7 @@ function parseCompiles(answer: unknown, count: number): boolean[] {
   return results as boolean[];
 }
 
-function isWorkerResult(r: unknown, compile: boolean): r is WorkerResult {
+function isWorkerResult(r: unknown): r is WorkerResult {
   const o = r as Partial<WorkerResult> | null;
   const count = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0;
   return (
@@ -205,8 +202,7 @@ function isWorkerResult(r: unknown, compile: boolean): r is WorkerResult {
     count(o.violations) &&
     Array.isArray(o.lines) &&
     o.lines.every((p) => Array.isArray(p) && p.length === 2 && count(p[0]) && count(p[1])) &&
-    o.lines.reduce((sum, p) => sum + (p[1] as number), 0) === o.violations &&
-    (!compile || typeof o.compiles === 'boolean')
+    o.lines.reduce((sum, p) => sum + (p[1] as number), 0) === o.violations
   );
 }
 
@@ -237,9 +233,7 @@ function toCheck(file: string, textStart: number, result: WorkerResult): Pep8Che
     violations += perLine[i]!;
   }
   const characters = codePoints(file, textStart, file.length);
-  const check: Pep8Check = { violations, characters, lineViolations, lineCharacters, lineEnds: textLineEnds };
-  if (result.compiles !== undefined) check.compiles = result.compiles;
-  return check;
+  return { violations, characters, lineViolations, lineCharacters, lineEnds: textLineEnds };
 }
 
 /** End offsets (after the line break) of each line, split as Python reads a file. */

@@ -127,10 +127,11 @@ describe('pep8 scorer', () => {
     const body = '    return x+1\n';
     const alone = await scorer.check([body]);
     assert.equal(alone[0]!.violations, 1); // E113 unexpected indentation
-    const [withSignature] = await scorer.check([body], { contexts: ['import os,sys\ndef f(x):\n'], compile: true });
+    const signature = 'import os,sys\ndef f(x):\n';
+    const [withSignature] = await scorer.check([body], { contexts: [signature] });
     assert.equal(withSignature!.violations, 0); // the context's E401 and E231 are not the text's
     assert.equal(withSignature!.characters, body.length);
-    assert.equal(withSignature!.compiles, true);
+    assert.deepEqual(await scorer.compiles([body], [signature]), [true]);
     const [bad] = await scorer.check(['    return x  \n'], { contexts: ['def f(x):\n'] });
     assert.deepEqual([...bad!.lineViolations], [1]); // W291 trailing whitespace
   });
